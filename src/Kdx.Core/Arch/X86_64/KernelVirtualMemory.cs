@@ -1,0 +1,69 @@
+using Kdx.Core.Memory;
+
+namespace Kdx.Core.Arch.X86_64;
+
+/// <summary>
+/// The kernel's virtual memory (crash's KVADDR): the direct map and the kernel image translate
+/// arithmetically, as in crash's x86_64_kvtop, and everything else through the kernel page table.
+/// </summary>
+public sealed class KernelVirtualMemory : X86_64VirtualMemory
+{
+    /// <summary>Creates the kernel's address space over the dump's physical memory.</summary>
+    /// <param name="physical">The dump's physical memory (a <c>DumpFile</c>).</param>
+    /// <param name="layout">The kernel layout (from <see cref="X86_64LayoutDetector"/>).</param>
+    public KernelVirtualMemory(IMemoryReader physical, X86_64KernelLayout layout)
+        : base(CreateWalker(physical, layout))
+    {
+        Layout = layout;
+    }
+
+    /// <inheritdoc/>
+    public override AddressSpace Space => AddressSpace.KernelVirtual;
+
+    /// <summary>The layout this space translates with.</summary>
+    public X86_64KernelLayout Layout { get; }
+
+    /// <summary>Walks the kernel page table (init_top_pgt) for an address, even where reads translate arithmetically.</summary>
+    /// <exception cref="KdxException">The kernel page table is unknown.</exception>
+    public override PageWalk Walk(ulong address) =>
+        Layout.KernelPageTable is { } root
+            ? Walker.Walk(root, address)
+            : throw new KdxException("the kernel page table is unknown (no VMCOREINFO, no CR3 in the dump)");
+
+    /// <summary>
+    /// A user address space: <paramref name="pageTable"/> is the physical address of the task's PGD
+    /// (<c>mm-&gt;pgd</c> translated, e.g. with <see cref="X86_64VirtualMemory.Translate"/>).
+    /// </summary>
+    public UserVirtualMemory ForUser(ulong pageTable) => new(this, pageTable);
+
+    /// <summary>crash's PTOV: the direct-map address of a physical address.</summary>
+    public ulong PhysicalToVirtual(ulong physicalAddress) => Layout.PhysicalToVirtual(physicalAddress);
+
+    private static PageTableWalker CreateWalker(IMemoryReader physical, X86_64KernelLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        return new PageTableWalker(physical, layout.PagingLevels, layout.SmeMask);
+    }
+
+    /// <inheritdoc/>
+    private protected override ReadStatus TranslateRun(ulong address, out ulong physicalAddress, out ulong contiguousBytes)
+    {
+        if (Layout.TryTranslateLinear(address, out physicalAddress, out contiguousBytes))
+        {
+            return ReadStatus.Ok;
+        }
+
+        if (Layout.KernelPageTable is not { } root)
+        {
+            return ReadStatus.NotMapped;
+        }
+
+        return TranslateByWalk(root, address, protNoneIsPresent: false, out physicalAddress, out contiguousBytes);
+    }
+
+    /// <inheritdoc/>
+    private protected override string ExplainTranslationFailure(ulong address) =>
+        Layout.KernelPageTable is null
+            ? "the kernel page table is unknown (no VMCOREINFO, no CR3 in the dump)"
+            : base.ExplainTranslationFailure(address);
+}

@@ -1,0 +1,457 @@
+using System.Globalization;
+using Kdx.Core.Dumps;
+using Kdx.Core.Memory;
+
+namespace Kdx.Core.Arch.X86_64;
+
+/// <summary>
+/// Finds the kernel's address layout in a dump from what the dump has (features, not versions), and
+/// records how each value was found. In order of preference: VMCOREINFO (arch_crash_save_vmcoreinfo() in
+/// arch/x86/kernel/crash_core_64.c), kernel variables read through symbol addresses, QEMU's CPU state
+/// (CR3, CR4), scans of the kernel page table, the dump's PT_LOAD mappings, and last the non-KASLR defaults.
+/// </summary>
+public static class X86_64LayoutDetector
+{
+    private const ulong Cr4La57 = 1UL << 12;
+    private const ulong OneGiB = 1UL << 30;
+
+    /// <summary>Detects the layout.</summary>
+    /// <param name="dump">The dump.</param>
+    /// <param name="symbolAddress">
+    /// Run-time (KASLR-relocated) addresses of kernel symbols by name, from vmlinux, System.map or kallsyms;
+    /// null when there are none. VMCOREINFO SYMBOL() entries are used as well.
+    /// </param>
+    public static X86_64KernelLayout Detect(DumpFile dump, Func<string, ulong?>? symbolAddress = null)
+    {
+        ArgumentNullException.ThrowIfNull(dump);
+        return new Detection(dump, symbolAddress).Run();
+    }
+
+    private sealed class Detection
+    {
+        private readonly DumpFile _dump;
+        private readonly VmcoreInfo? _vmcoreInfo;
+        private readonly Func<string, ulong?>? _symbols;
+        private readonly Dictionary<LayoutItem, LayoutSource> _sources = [];
+        private readonly List<string> _notes = [];
+
+        public Detection(DumpFile dump, Func<string, ulong?>? symbols)
+        {
+            _dump = dump;
+            _vmcoreInfo = dump.VmcoreInfo;
+            _symbols = symbols;
+        }
+
+        public X86_64KernelLayout Run()
+        {
+            var layout = new X86_64KernelLayout();
+            layout = DetectPagingLevels(layout);
+            layout = DetectVmcoreInfoNumbers(layout);
+            layout = DetectPhysBaseFromSegments(layout);
+            layout = DetectKernelPageTable(layout);
+            layout = DetectKernelImage(layout);
+            layout = DetectPagingLevelsFromVariable(layout);
+            layout = DetectRegions(layout);
+            layout = DetectPerCpuOffsets(layout);
+            return layout with { Sources = _sources, Notes = _notes };
+        }
+
+        /// <summary>A symbol's run-time address: the caller's symbol table first, then VMCOREINFO SYMBOL().</summary>
+        private ulong? Symbol(string name, out LayoutSource source)
+        {
+            if (_symbols?.Invoke(name) is { } a)
+            {
+                source = LayoutSource.SymbolTable;
+                return a;
+            }
+
+            source = LayoutSource.VmcoreInfo;
+            return _vmcoreInfo?.Symbol(name);
+        }
+
+        private QemuCpuState? FirstQemuCpu() => _dump.Cpus.Select(c => c.Qemu).FirstOrDefault(q => q is not null);
+
+        private X86_64KernelLayout DetectPagingLevels(X86_64KernelLayout layout)
+        {
+            if (_vmcoreInfo?.Number("pgtable_l5_enabled") is { } l5)
+            {
+                _sources[LayoutItem.PagingLevels] = LayoutSource.VmcoreInfo;
+                return WithLevels(layout, l5 != 0 ? 5 : 4);
+            }
+
+            if (FirstQemuCpu() is { } qemu)
+            {
+                _sources[LayoutItem.PagingLevels] = LayoutSource.QemuCpuState;
+                return WithLevels(layout, (qemu.Cr4 & Cr4La57) != 0 ? 5 : 4);
+            }
+
+            return layout;
+        }
+
+        private static X86_64KernelLayout WithLevels(X86_64KernelLayout layout, int levels)
+        {
+            var d = X86_64KernelLayout.Defaults(levels);
+            return layout with
+            {
+                PagingLevels = levels,
+                PageOffsetBase = d.PageOffsetBase,
+                VmallocBase = d.VmallocBase,
+                VmemmapBase = d.VmemmapBase,
+            };
+        }
+
+        private X86_64KernelLayout DetectVmcoreInfoNumbers(X86_64KernelLayout layout)
+        {
+            if (_vmcoreInfo is not { } vi)
+            {
+                return layout;
+            }
+
+            if (vi.Number("sme_mask") is { } sme)
+            {
+                layout = layout with { SmeMask = unchecked((ulong)sme) };
+                _sources[LayoutItem.SmeMask] = LayoutSource.VmcoreInfo;
+            }
+
+            if (vi.KernelOffset is { } offset)
+            {
+                layout = layout with { KernelOffset = offset };
+                _sources[LayoutItem.KernelOffset] = LayoutSource.VmcoreInfo;
+            }
+
+            if (vi.Number("KERNEL_IMAGE_SIZE") is { } size)
+            {
+                if (size > 0 && (ulong)size <= X86_64KernelLayout.DefaultModulesEnd - X86_64KernelLayout.StartKernelMap)
+                {
+                    layout = layout with { KernelImageSize = (ulong)size };
+                    _sources[LayoutItem.KernelImageSize] = LayoutSource.VmcoreInfo;
+                }
+                else
+                {
+                    _notes.Add(string.Create(CultureInfo.InvariantCulture, $"VMCOREINFO NUMBER(KERNEL_IMAGE_SIZE)={size} is out of range; using 1 GiB"));
+                }
+            }
+
+            // phys_base is printed as a signed decimal and may be negative: keep it modulo 2^64.
+            if (vi.Number("phys_base") is { } physBase)
+            {
+                layout = layout with { PhysBase = unchecked((ulong)physBase) };
+                _sources[LayoutItem.PhysBase] = LayoutSource.VmcoreInfo;
+            }
+
+            return layout;
+        }
+
+        /// <summary>/proc/vmcore's kernel-text PT_LOAD maps _text to its physical address: phys_base follows.</summary>
+        private X86_64KernelLayout DetectPhysBaseFromSegments(X86_64KernelLayout layout)
+        {
+            if (_sources.ContainsKey(LayoutItem.PhysBase))
+            {
+                return layout;
+            }
+
+            foreach (var m in _dump.VirtualMappings)
+            {
+                if (m.VirtualStart >= X86_64KernelLayout.StartKernelMap && m.VirtualStart < layout.KernelImageEnd)
+                {
+                    _sources[LayoutItem.PhysBase] = LayoutSource.DumpSegments;
+                    return layout with { PhysBase = unchecked(m.PhysicalStart - (m.VirtualStart - X86_64KernelLayout.StartKernelMap)) };
+                }
+            }
+
+            return layout;
+        }
+
+        private X86_64KernelLayout DetectKernelPageTable(X86_64KernelLayout layout)
+        {
+            // init_top_pgt since Linux v4.13 (5-level paging rework); init_level4_pgt before; swapper_pg_dir
+            // is VMCOREINFO's generic name for the same table.
+            if (_sources.ContainsKey(LayoutItem.PhysBase))
+            {
+                foreach (var name in (string[])["init_top_pgt", "init_level4_pgt", "swapper_pg_dir"])
+                {
+                    if (Symbol(name, out var source) is { } va)
+                    {
+                        if (va < X86_64KernelLayout.StartKernelMap || va >= layout.KernelImageEnd)
+                        {
+                            _notes.Add(string.Create(CultureInfo.InvariantCulture, $"{name} at {va:x} is outside the kernel image; ignored"));
+                            continue;
+                        }
+
+                        _sources[LayoutItem.KernelPageTable] = source;
+                        return layout with { KernelPageTable = layout.KernelImageToPhysical(va) & PageTableEntry.FrameMask };
+                    }
+                }
+            }
+
+            return DetectKernelPageTableFromCr3(layout);
+        }
+
+        /// <summary>
+        /// QEMU's CR3: the PGD of whatever ran on the CPU, whose kernel half is the kernel's. With PTI a CPU in
+        /// user mode has the user copy (bit 12 set, the kernel copy is the 4 KiB below it), which maps little of
+        /// the kernel: of all candidates, the table with the most present kernel-half entries wins.
+        /// </summary>
+        private X86_64KernelLayout DetectKernelPageTableFromCr3(X86_64KernelLayout layout)
+        {
+            var walker = new PageTableWalker(_dump, layout.PagingLevels, layout.SmeMask);
+            var table = new ulong[512];
+            ulong best = 0;
+            int bestCount = 0;
+            int bestCpu = -1;
+            foreach (var cpu in _dump.Cpus)
+            {
+                if (cpu.Qemu is not { } q || q.Cr3 == 0)
+                {
+                    continue;
+                }
+
+                ulong cr3 = q.Cr3 & walker.FrameMask;
+                foreach (ulong candidate in (ulong[])[cr3, cr3 & ~0x1000UL])
+                {
+                    if (walker.ReadTable(candidate, table) != ReadStatus.Ok)
+                    {
+                        continue;
+                    }
+
+                    int count = 0;
+                    for (int i = 256; i < 512; i++)
+                    {
+                        count += PageTableEntry.IsPresent(table[i]) ? 1 : 0;
+                    }
+
+                    if (count > bestCount)
+                    {
+                        (best, bestCount, bestCpu) = (candidate, count, cpu.Cpu);
+                    }
+                }
+            }
+
+            if (bestCpu < 0)
+            {
+                return layout;
+            }
+
+            _sources[LayoutItem.KernelPageTable] = LayoutSource.QemuCpuState;
+            _notes.Add(string.Create(CultureInfo.InvariantCulture, $"kernel page table from CR3 of CPU {bestCpu}: {best:x}"));
+            return layout with { KernelPageTable = best };
+        }
+
+        /// <summary>Finds where the kernel image is mapped; phys_base follows when nothing else gave it.</summary>
+        private X86_64KernelLayout DetectKernelImage(X86_64KernelLayout layout)
+        {
+            if (layout.KernelPageTable is not { } root)
+            {
+                return layout;
+            }
+
+            var scan = new KernelPageTableScan(new PageTableWalker(_dump, layout.PagingLevels, layout.SmeMask), root);
+            if (!scan.TryFindKernelImage(layout.KernelImageSize, out ulong va, out ulong pa))
+            {
+                _notes.Add("the kernel page table maps nothing at __START_KERNEL_map");
+                return layout;
+            }
+
+            layout = layout with { KernelImageStart = va };
+            ulong physBase = unchecked(pa - (va - X86_64KernelLayout.StartKernelMap));
+            if (!_sources.ContainsKey(LayoutItem.PhysBase))
+            {
+                _sources[LayoutItem.PhysBase] = LayoutSource.PageTableScan;
+                return layout with { PhysBase = physBase };
+            }
+
+            if (physBase != layout.PhysBase)
+            {
+                _notes.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"the page tables map the kernel image with phys_base {physBase:x}, not {layout.PhysBase:x} ({layout.SourceOf(LayoutItem.PhysBase).Describe()})"));
+            }
+
+            return layout;
+        }
+
+        /// <summary>Without VMCOREINFO or QEMU's CR4, the kernel's own __pgtable_l5_enabled (Linux v4.17+).</summary>
+        private X86_64KernelLayout DetectPagingLevelsFromVariable(X86_64KernelLayout layout)
+        {
+            if (_sources.ContainsKey(LayoutItem.PagingLevels) || Symbol("__pgtable_l5_enabled", out _) is not { } va)
+            {
+                return layout;
+            }
+
+            var memory = new KernelVirtualMemory(_dump, layout);
+            Span<byte> b = stackalloc byte[4];
+            if (memory.Read(va, b, out _) != ReadStatus.Ok)
+            {
+                return layout;
+            }
+
+            _sources[LayoutItem.PagingLevels] = LayoutSource.KernelVariable;
+            return b[0] != 0 ? WithLevels(layout, 5) : layout;
+        }
+
+        private X86_64KernelLayout DetectRegions(X86_64KernelLayout layout)
+        {
+            var memory = new KernelVirtualMemory(_dump, layout);
+            ulong? pageOffset = ReadBase(memory, layout, "page_offset_base");
+            ulong? vmalloc = ReadBase(memory, layout, "vmalloc_base");
+            ulong? vmemmap = ReadBase(memory, layout, "vmemmap_base");
+            if (pageOffset is not null && vmalloc is not null && vmemmap is not null)
+            {
+                return Apply(layout, pageOffset, vmalloc, vmemmap, LayoutSource.KernelVariable);
+            }
+
+            layout = Apply(layout, pageOffset, vmalloc, vmemmap, LayoutSource.KernelVariable);
+            ulong physicalEnd = _dump.PhysicalRanges.Count == 0 ? 0 : _dump.PhysicalRanges.Max(r => r.End);
+            ulong start = X86_64KernelLayout.Defaults(layout.PagingLevels).PageOffsetBase;
+            List<MappedSlot> slots;
+            LayoutSource source;
+            if (layout.KernelPageTable is { } root)
+            {
+                slots = new KernelPageTableScan(memory.Walker, root).FindSlots(start, X86_64KernelLayout.CpuEntryAreaBase);
+                source = LayoutSource.PageTableScan;
+            }
+            else
+            {
+                slots = SlotsFromSegments(start);
+                source = LayoutSource.DumpSegments;
+            }
+
+            KernelPageTableScan.InferRegions(slots, physicalEnd, out var scanPageOffset, out var scanVmalloc, out var scanVmemmap);
+            layout = Apply(layout, pageOffset is null ? scanPageOffset : null, vmalloc is null ? scanVmalloc : null,
+                vmemmap is null ? scanVmemmap : null, source);
+
+            // A guess too low is safe (the rest of the direct map is then walked); too high would translate
+            // vmalloc addresses as if they were direct-mapped.
+            if (!_sources.ContainsKey(LayoutItem.VmallocBase) && layout.VmallocBase <= layout.PageOffsetBase)
+            {
+                ulong end = layout.PageOffsetBase + ((physicalEnd + OneGiB - 1) & ~(OneGiB - 1));
+                _notes.Add(string.Create(CultureInfo.InvariantCulture, $"vmalloc_base not found; the direct map is taken to end at {end:x}"));
+                layout = layout with { VmallocBase = end };
+            }
+
+            foreach (var item in (LayoutItem[])[LayoutItem.PageOffsetBase, LayoutItem.VmallocBase, LayoutItem.VmemmapBase])
+            {
+                if (!_sources.ContainsKey(item))
+                {
+                    _notes.Add($"{item} not found: using the default for a kernel without KASLR");
+                }
+            }
+
+            return layout;
+        }
+
+        private X86_64KernelLayout Apply(X86_64KernelLayout layout, ulong? pageOffset, ulong? vmalloc, ulong? vmemmap, LayoutSource source)
+        {
+            if (pageOffset is { } p)
+            {
+                layout = layout with { PageOffsetBase = p };
+                _sources[LayoutItem.PageOffsetBase] = source;
+            }
+
+            if (vmalloc is { } v)
+            {
+                layout = layout with { VmallocBase = v };
+                _sources[LayoutItem.VmallocBase] = source;
+            }
+
+            if (vmemmap is { } m)
+            {
+                layout = layout with { VmemmapBase = m };
+                _sources[LayoutItem.VmemmapBase] = source;
+            }
+
+            return layout;
+        }
+
+        /// <summary>Reads page_offset_base, vmalloc_base or vmemmap_base; a value outside the KASLR area is ignored.</summary>
+        private ulong? ReadBase(KernelVirtualMemory memory, X86_64KernelLayout layout, string name)
+        {
+            if (Symbol(name, out _) is not { } va)
+            {
+                return null;
+            }
+
+            if (!memory.TryReadUInt64(va, out ulong value))
+            {
+                _notes.Add(string.Create(CultureInfo.InvariantCulture, $"cannot read {name} at {va:x}"));
+                return null;
+            }
+
+            if (value < layout.KernelSpaceStart || value >= X86_64KernelLayout.CpuEntryAreaBase || (value & (OneGiB - 1)) != 0)
+            {
+                _notes.Add(string.Create(CultureInfo.InvariantCulture, $"{name} = {value:x} is not a 1 GiB-aligned kernel address below cpu_entry_area; ignored"));
+                return null;
+            }
+
+            return value;
+        }
+
+        /// <summary>The dump's own virtual mappings (QEMU paging=true, /proc/vmcore's direct-map PT_LOADs) as slots.</summary>
+        private List<MappedSlot> SlotsFromSegments(ulong start)
+        {
+            var slots = new SortedDictionary<ulong, MappedSlot>();
+            foreach (var m in _dump.VirtualMappings)
+            {
+                if (m.Size == 0 || m.VirtualStart < start || m.VirtualStart >= X86_64KernelLayout.CpuEntryAreaBase)
+                {
+                    continue;
+                }
+
+                ulong end = Math.Min(m.VirtualStart + (m.Size - 1), X86_64KernelLayout.CpuEntryAreaBase - 1);
+                for (ulong slot = m.VirtualStart & ~(OneGiB - 1); slot <= end && slots.Count < 1 << 16; slot += OneGiB)
+                {
+                    ulong va = Math.Max(slot, m.VirtualStart);
+                    if (!slots.TryGetValue(slot, out var known) || va < known.FirstVirtual)
+                    {
+                        slots[slot] = new MappedSlot(slot, va, m.PhysicalStart + (va - m.VirtualStart));
+                    }
+
+                    if (slot + OneGiB < slot)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            return [.. slots.Values];
+        }
+
+        /// <summary>__per_cpu_offset[0 .. nr_cpu_ids).</summary>
+        private X86_64KernelLayout DetectPerCpuOffsets(X86_64KernelLayout layout)
+        {
+            if (Symbol("__per_cpu_offset", out _) is not { } array)
+            {
+                return layout;
+            }
+
+            var memory = new KernelVirtualMemory(_dump, layout);
+            int count = _dump.Cpus.Count;
+            if (Symbol("nr_cpu_ids", out _) is { } nrCpuIds)
+            {
+                Span<byte> b = stackalloc byte[4];
+                if (memory.Read(nrCpuIds, b, out _) == ReadStatus.Ok)
+                {
+                    count = (int)Math.Min(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b), int.MaxValue);
+                }
+            }
+
+            if (count <= 0 || count > _dump.Options.Limits.MaxCpus)
+            {
+                _notes.Add(string.Create(CultureInfo.InvariantCulture, $"nr_cpu_ids = {count} is out of range; per-CPU offsets not read"));
+                return layout;
+            }
+
+            var offsets = new ulong[count];
+            for (int cpu = 0; cpu < count; cpu++)
+            {
+                if (!memory.TryReadUInt64(array + ((ulong)cpu * 8), out offsets[cpu]))
+                {
+                    _notes.Add(string.Create(CultureInfo.InvariantCulture, $"cannot read __per_cpu_offset[{cpu}]"));
+                    return layout;
+                }
+            }
+
+            _sources[LayoutItem.PerCpuOffsets] = LayoutSource.KernelVariable;
+            return layout with { PerCpuOffsets = offsets };
+        }
+    }
+}
