@@ -116,9 +116,22 @@ public sealed record X86_64KernelLayout
 
     /// <summary>
     /// The end of the direct-map region: vmalloc_base (crash translates everything below it arithmetically),
-    /// or page_offset_base + 2^MAX_PHYSMEM_BITS when vmalloc_base is not above page_offset_base.
+    /// or, when vmalloc_base is not above page_offset_base, page_offset_base + 2^MAX_PHYSMEM_BITS but not past
+    /// CPU_ENTRY_AREA_BASE (the end of the KASLR regions).
     /// </summary>
-    public ulong DirectMapEnd => VmallocBase > PageOffsetBase ? VmallocBase : PageOffsetBase + (1UL << MaxPhysmemBits);
+    public ulong DirectMapEnd
+    {
+        get
+        {
+            if (VmallocBase > PageOffsetBase)
+            {
+                return VmallocBase;
+            }
+
+            ulong room = PageOffsetBase < CpuEntryAreaBase ? CpuEntryAreaBase - PageOffsetBase : 0;
+            return PageOffsetBase + Math.Min(room, 1UL << MaxPhysmemBits);
+        }
+    }
 
     /// <summary>The end of vmalloc space: vmalloc_base + VMALLOC_SIZE_TB (32 TiB, or 12800 TiB with 5 levels).</summary>
     public ulong VmallocEnd => VmallocBase + ((PagingLevels == 5 ? 12800UL : 32UL) * OneTiB);
