@@ -5,9 +5,16 @@ namespace Kdx.Core.Arch.X86_64;
 /// <summary>
 /// The kernel's virtual memory (crash's KVADDR): the direct map and the kernel image translate
 /// arithmetically, as in crash's x86_64_kvtop, and everything else through the kernel page table.
+/// Safe for concurrent reads.
 /// </summary>
 public sealed class KernelVirtualMemory : X86_64VirtualMemory
 {
+    // The linear regions, copied out of the layout for the hot path.
+    private readonly ulong _directStart;
+    private readonly ulong _directEnd;
+    private readonly ulong _imageEnd;
+    private readonly ulong _physBase;
+
     /// <summary>Creates the kernel's address space over the dump's physical memory.</summary>
     /// <param name="physical">The dump's physical memory (a <c>DumpFile</c>).</param>
     /// <param name="layout">The kernel layout (from <see cref="X86_64LayoutDetector"/>).</param>
@@ -15,6 +22,10 @@ public sealed class KernelVirtualMemory : X86_64VirtualMemory
         : base(CreateWalker(physical, layout))
     {
         Layout = layout;
+        _directStart = layout.PageOffsetBase;
+        _directEnd = layout.DirectMapEnd;
+        _imageEnd = layout.KernelImageEnd;
+        _physBase = layout.PhysBase;
     }
 
     /// <inheritdoc/>
@@ -48,13 +59,24 @@ public sealed class KernelVirtualMemory : X86_64VirtualMemory
     /// <inheritdoc/>
     private protected override ReadStatus TranslateRun(ulong address, out ulong physicalAddress, out ulong contiguousBytes)
     {
-        if (Layout.TryTranslateLinear(address, out physicalAddress, out contiguousBytes))
+        if (address >= _directStart && address < _directEnd)
         {
+            physicalAddress = address - _directStart;
+            contiguousBytes = _directEnd - address;
+            return ReadStatus.Ok;
+        }
+
+        if (address >= X86_64KernelLayout.StartKernelMap && address < _imageEnd)
+        {
+            physicalAddress = unchecked(address - X86_64KernelLayout.StartKernelMap + _physBase);
+            contiguousBytes = _imageEnd - address;
             return ReadStatus.Ok;
         }
 
         if (Layout.KernelPageTable is not { } root)
         {
+            physicalAddress = 0;
+            contiguousBytes = 0;
             return ReadStatus.NotMapped;
         }
 

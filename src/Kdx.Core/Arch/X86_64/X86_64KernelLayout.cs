@@ -84,6 +84,12 @@ public sealed record X86_64KernelLayout
     /// <summary>The physical address of the kernel's top-level page table (init_top_pgt), when known.</summary>
     public ulong? KernelPageTable { get; init; }
 
+    /// <summary>
+    /// The virtual address of the kernel's top-level page table (the init_top_pgt symbol, which crash's
+    /// <c>vtop</c> prints as "PGD DIRECTORY"), when known.
+    /// </summary>
+    public ulong? KernelPageTableVirtual { get; init; }
+
     /// <summary>page_offset_base: the direct map starts here (physical address 0).</summary>
     public ulong PageOffsetBase { get; init; } = DefaultPageOffsetL4;
 

@@ -53,6 +53,16 @@ public static class X86_64LayoutDetector
             layout = DetectPagingLevelsFromVariable(layout);
             layout = DetectRegions(layout);
             layout = DetectPerCpuOffsets(layout);
+            if (layout.KernelPageTable is { } root && layout.KernelPageTableVirtual is null)
+            {
+                // A PGD from CR3 is init_top_pgt (in the kernel image) or an mm's PGD (in the direct map).
+                ulong inImage = unchecked(root - layout.PhysBase + X86_64KernelLayout.StartKernelMap);
+                bool isImage = inImage >= X86_64KernelLayout.StartKernelMap && inImage < layout.KernelImageEnd
+                    && new PageTableWalker(_dump, layout.PagingLevels, layout.SmeMask).Translate(root, inImage, out ulong pa, out _) == ReadStatus.Ok
+                    && pa == root;
+                layout = layout with { KernelPageTableVirtual = isImage ? inImage : layout.PhysicalToVirtual(root) };
+            }
+
             return layout with { Sources = _sources, Notes = _notes };
         }
 
@@ -179,7 +189,11 @@ public static class X86_64LayoutDetector
                         }
 
                         _sources[LayoutItem.KernelPageTable] = source;
-                        return layout with { KernelPageTable = layout.KernelImageToPhysical(va) & PageTableEntry.FrameMask };
+                        return layout with
+                        {
+                            KernelPageTable = layout.KernelImageToPhysical(va) & PageTableEntry.FrameMask,
+                            KernelPageTableVirtual = va,
+                        };
                     }
                 }
             }

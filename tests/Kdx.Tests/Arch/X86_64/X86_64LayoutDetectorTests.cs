@@ -38,6 +38,7 @@ public class X86_64LayoutDetectorTests
         layout.SourceOf(LayoutItem.SmeMask).ShouldBe(LayoutSource.VmcoreInfo);
         layout.KernelPageTable.ShouldBe(k.Tables.Root);
         layout.SourceOf(LayoutItem.KernelPageTable).ShouldBe(LayoutSource.VmcoreInfo);
+        layout.KernelPageTableVirtual.ShouldBe(k.InitTopPgt);
         layout.KernelImageStart.ShouldBe(k.Text);
         ShouldHaveTheRegionsOf(layout, k, LayoutSource.PageTableScan);
         layout.PerCpuOffsets.ShouldBeEmpty();
@@ -58,6 +59,7 @@ public class X86_64LayoutDetectorTests
         layout.SourceOf(LayoutItem.PagingLevels).ShouldBe(LayoutSource.QemuCpuState);
         layout.KernelPageTable.ShouldBe(k.Tables.Root);
         layout.SourceOf(LayoutItem.KernelPageTable).ShouldBe(LayoutSource.QemuCpuState);
+        layout.KernelPageTableVirtual.ShouldBe(k.InitTopPgt);
         layout.PhysBase.ShouldBe(k.PhysBase);
         layout.SourceOf(LayoutItem.PhysBase).ShouldBe(LayoutSource.PageTableScan);
         layout.KernelOffset.ShouldBeNull();
@@ -79,6 +81,27 @@ public class X86_64LayoutDetectorTests
         var layout = X86_64LayoutDetector.Detect(k.Dump);
 
         layout.KernelPageTable.ShouldBe(k.Tables.Root);
+        ShouldHaveTheRegionsOf(layout, k, LayoutSource.PageTableScan);
+    }
+
+    [Fact]
+    public void From_QEMU_CR3_pointing_at_a_task_s_PGD_in_the_direct_map()
+    {
+        var k = new FakeKernel();
+        const ulong TaskPgd = 0x9000000;
+        var top = new ulong[512];
+        new PageTableWalker(k.Dump, 4).ReadTable(k.Tables.Root, top);
+        for (int i = 256; i < 512; i++)
+        {
+            k.Dump.WriteUInt64(TaskPgd + ((ulong)i * 8), top[i]);
+        }
+
+        k.Dump.CpuList.Add(FakeKernel.QemuCpu(0, TaskPgd, 0));
+
+        var layout = X86_64LayoutDetector.Detect(k.Dump);
+
+        layout.KernelPageTable.ShouldBe(TaskPgd);
+        layout.KernelPageTableVirtual.ShouldBe(k.PageOffsetBase + TaskPgd);
         ShouldHaveTheRegionsOf(layout, k, LayoutSource.PageTableScan);
     }
 
