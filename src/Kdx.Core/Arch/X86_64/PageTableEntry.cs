@@ -53,4 +53,40 @@ public static class PageTableEntry
 
     /// <summary>Whether a PUD or PMD entry maps a large page.</summary>
     public static bool IsLarge(ulong entry) => (entry & PageSizeExtension) != 0;
+
+    /// <summary>
+    /// The flag names of an entry in crash's order and words (x86_64_translate_pte), e.g.
+    /// "PRESENT|RW|ACCESSED|DIRTY|PSE|GLOBAL|NX"; "no mapping" for an empty entry.
+    /// PSE is named only when present, PROTNONE only when not present.
+    /// </summary>
+    public static string FlagNames(ulong entry)
+    {
+        if (entry == 0)
+        {
+            return "no mapping";
+        }
+
+        bool present = (entry & Present) != 0;
+        var names = new List<string>(11);
+        void Add(bool set, string name)
+        {
+            if (set)
+            {
+                names.Add(name);
+            }
+        }
+
+        Add(present, "PRESENT");
+        Add((entry & ReadWrite) != 0, "RW");
+        Add((entry & User) != 0, "USER");
+        Add((entry & WriteThrough) != 0, "PWT");
+        Add((entry & CacheDisabled) != 0, "PCD");
+        Add((entry & Accessed) != 0, "ACCESSED");
+        Add((entry & Dirty) != 0, "DIRTY");
+        Add(present && (entry & PageSizeExtension) != 0, "PSE");
+        Add(!present && (entry & ProtNone) != 0, "PROTNONE");
+        Add((entry & Global) != 0, "GLOBAL");
+        Add((entry & NoExecute) != 0, "NX");
+        return string.Join('|', names);
+    }
 }

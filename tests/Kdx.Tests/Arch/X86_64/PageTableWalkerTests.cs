@@ -298,6 +298,15 @@ public class PageTableWalkerTests
         Should.Throw<ArgumentException>(() => new PageTableWalker(kernel, 4));
     }
 
+    [Theory]
+    [InlineData(0UL, "no mapping")]
+    [InlineData(0x800000000d4001e3UL, "PRESENT|RW|ACCESSED|DIRTY|PSE|GLOBAL|NX")]
+    [InlineData(0x8000000002c55163UL, "PRESENT|RW|ACCESSED|DIRTY|GLOBAL|NX")]
+    [InlineData(0x0000000012345067UL, "PRESENT|RW|USER|ACCESSED|DIRTY")]
+    [InlineData(0x00000000123450d8UL, "PWT|PCD|DIRTY")]
+    [InlineData(0x0000000012345180UL, "PROTNONE|GLOBAL")]
+    public void Flag_names_are_crash_s(ulong entry, string names) => PageTableEntry.FlagNames(entry).ShouldBe(names);
+
     [Fact]
     public void Level_names_are_crash_s()
     {
