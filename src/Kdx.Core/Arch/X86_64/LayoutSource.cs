@@ -18,6 +18,9 @@ public enum LayoutItem
     /// <summary>KERNEL_IMAGE_SIZE: the size of the kernel-image mapping (the modules start after it).</summary>
     KernelImageSize,
 
+    /// <summary>Where the kernel image mapping starts (_text rounded down to 2 MiB).</summary>
+    KernelImageStart,
+
     /// <summary>The kernel's top-level page table (init_top_pgt).</summary>
     KernelPageTable,
 

@@ -76,7 +76,7 @@ public sealed record X86_64KernelLayout
 
     /// <summary>
     /// The lowest mapped address of the kernel-image mapping (_text rounded down to 2 MiB: cleanup_highmap()
-    /// unmaps the rest), when the page tables were scanned. With a vmlinux and no KERNELOFFSET, the KASLR
+    /// unmaps the rest), from the page tables or the dump's kernel-text PT_LOAD. With a vmlinux and no KERNELOFFSET, the KASLR
     /// offset is this minus the link-time _text rounded down to 2 MiB.
     /// </summary>
     public ulong? KernelImageStart { get; init; }
@@ -283,7 +283,7 @@ public sealed record X86_64KernelLayout
             ("KERNELOFFSET", KernelOffset is { } o ? Hex(o) : "unknown", Src(LayoutItem.KernelOffset)),
             ("phys_base", Hex(PhysBase), Src(LayoutItem.PhysBase)),
             ("KERNEL_IMAGE_SIZE", Hex(KernelImageSize), Src(LayoutItem.KernelImageSize)),
-            ("kernel image mapped from", KernelImageStart is { } t ? Hex(t) : "unknown", KernelImageStart is null ? "not scanned" : LayoutSource.PageTableScan.Describe()),
+            ("kernel image mapped from", KernelImageStart is { } t ? Hex(t) : "unknown", Src(LayoutItem.KernelImageStart)),
             ("kernel page table (physical)", KernelPageTable is { } p ? Hex(p) : "unknown", Src(LayoutItem.KernelPageTable)),
             ("page_offset_base", Hex(PageOffsetBase), Src(LayoutItem.PageOffsetBase)),
             ("vmalloc_base", Hex(VmallocBase), Src(LayoutItem.VmallocBase)),

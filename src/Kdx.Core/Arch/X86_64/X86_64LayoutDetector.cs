@@ -66,6 +66,8 @@ public static class X86_64LayoutDetector
             return layout with { Sources = _sources, Notes = _notes };
         }
 
+        private LayoutSource SourceOf(LayoutItem item) => _sources.TryGetValue(item, out var s) ? s : LayoutSource.Default;
+
         /// <summary>A symbol's run-time address: the caller's symbol table first, then VMCOREINFO SYMBOL().</summary>
         private ulong? Symbol(string name, out LayoutSource source)
         {
@@ -164,41 +166,56 @@ public static class X86_64LayoutDetector
             {
                 if (m.VirtualStart >= X86_64KernelLayout.StartKernelMap && m.VirtualStart < layout.KernelImageEnd)
                 {
+                    // The kernel's own elfcorehdr (crash_prepare_elf64_headers()) starts this segment at _text.
                     _sources[LayoutItem.PhysBase] = LayoutSource.DumpSegments;
-                    return layout with { PhysBase = unchecked(m.PhysicalStart - (m.VirtualStart - X86_64KernelLayout.StartKernelMap)) };
+                    _sources[LayoutItem.KernelImageStart] = LayoutSource.DumpSegments;
+                    return layout with
+                    {
+                        PhysBase = unchecked(m.PhysicalStart - (m.VirtualStart - X86_64KernelLayout.StartKernelMap)),
+                        KernelImageStart = m.VirtualStart & ~0x1F_FFFFUL,
+                    };
                 }
             }
 
             return layout;
         }
 
-        private X86_64KernelLayout DetectKernelPageTable(X86_64KernelLayout layout)
-        {
-            // init_top_pgt since Linux v4.13 (5-level paging rework); init_level4_pgt before; swapper_pg_dir
-            // is VMCOREINFO's generic name for the same table.
-            if (_sources.ContainsKey(LayoutItem.PhysBase))
-            {
-                foreach (var name in (string[])["init_top_pgt", "init_level4_pgt", "swapper_pg_dir"])
-                {
-                    if (Symbol(name, out var source) is { } va)
-                    {
-                        if (va < X86_64KernelLayout.StartKernelMap || va >= layout.KernelImageEnd)
-                        {
-                            _notes.Add(string.Create(CultureInfo.InvariantCulture, $"{name} at {va:x} is outside the kernel image; ignored"));
-                            continue;
-                        }
+        private X86_64KernelLayout DetectKernelPageTable(X86_64KernelLayout layout) =>
+            WithSymbolPageTable(layout) ?? DetectKernelPageTableFromCr3(layout);
 
-                        _sources[LayoutItem.KernelPageTable] = source;
-                        return layout with
-                        {
-                            KernelPageTable = layout.KernelImageToPhysical(va) & PageTableEntry.FrameMask,
-                            KernelPageTableVirtual = va,
-                        };
-                    }
-                }
+        /// <summary>
+        /// The page table at the init_top_pgt symbol (Linux v4.13+; init_level4_pgt before; VMCOREINFO's
+        /// swapper_pg_dir is the same table), when the symbol and phys_base are known; else null.
+        /// </summary>
+        private X86_64KernelLayout? WithSymbolPageTable(X86_64KernelLayout layout)
+        {
+            if (!_sources.ContainsKey(LayoutItem.PhysBase))
+            {
+                return null;
             }
 
-            return DetectKernelPageTableFromCr3(layout);
+            foreach (var name in (string[])["init_top_pgt", "init_level4_pgt", "swapper_pg_dir"])
+            {
+                if (Symbol(name, out var source) is not { } va)
+                {
+                    continue;
+                }
+
+                if (va < X86_64KernelLayout.StartKernelMap || va >= layout.KernelImageEnd)
+                {
+                    _notes.Add(string.Create(CultureInfo.InvariantCulture, $"{name} at {va:x} is outside the kernel image; ignored"));
+                    continue;
+                }
+
+                _sources[LayoutItem.KernelPageTable] = source;
+                return layout with
+                {
+                    KernelPageTable = layout.KernelImageToPhysical(va) & PageTableEntry.FrameMask,
+                    KernelPageTableVirtual = va,
+                };
+            }
+
+            return null;
         }
 
         /// <summary>
@@ -251,7 +268,11 @@ public static class X86_64LayoutDetector
             return layout with { KernelPageTable = best };
         }
 
-        /// <summary>Finds where the kernel image is mapped; phys_base follows when nothing else gave it.</summary>
+        /// <summary>
+        /// Finds where the kernel image is mapped; phys_base follows when nothing else gave it. A page table from
+        /// a symbol that does not map the kernel image gives way to CR3; a page table from CR3 gives way to
+        /// init_top_pgt once phys_base is known (crash's vtop shows init_top_pgt).
+        /// </summary>
         private X86_64KernelLayout DetectKernelImage(X86_64KernelLayout layout)
         {
             if (layout.KernelPageTable is not { } root)
@@ -259,29 +280,55 @@ public static class X86_64LayoutDetector
                 return layout;
             }
 
-            var scan = new KernelPageTableScan(new PageTableWalker(_dump, layout.PagingLevels, layout.SmeMask), root);
-            if (!scan.TryFindKernelImage(layout.KernelImageSize, out ulong va, out ulong pa))
+            if (!TryFindKernelImage(layout, root, out ulong va, out ulong pa))
             {
-                _notes.Add("the kernel page table maps nothing at __START_KERNEL_map");
-                return layout;
+                var fromCr3 = SourceOf(LayoutItem.KernelPageTable) == LayoutSource.QemuCpuState
+                    ? null
+                    : DetectKernelPageTableFromCr3(layout with { KernelPageTable = null, KernelPageTableVirtual = null });
+                if (fromCr3?.KernelPageTable is not { } cr3Root || !TryFindKernelImage(fromCr3, cr3Root, out va, out pa))
+                {
+                    _notes.Add("the kernel page table maps nothing at __START_KERNEL_map");
+                    return layout;
+                }
+
+                _notes.Add(string.Create(CultureInfo.InvariantCulture, $"the page table at {root:x} maps nothing at __START_KERNEL_map; using CR3"));
+                layout = fromCr3;
             }
 
             layout = layout with { KernelImageStart = va };
+            _sources[LayoutItem.KernelImageStart] = LayoutSource.PageTableScan;
             ulong physBase = unchecked(pa - (va - X86_64KernelLayout.StartKernelMap));
             if (!_sources.ContainsKey(LayoutItem.PhysBase))
             {
                 _sources[LayoutItem.PhysBase] = LayoutSource.PageTableScan;
-                return layout with { PhysBase = physBase };
+                layout = layout with { PhysBase = physBase };
+                if (SourceOf(LayoutItem.KernelPageTable) == LayoutSource.QemuCpuState)
+                {
+                    var cr3Source = _sources[LayoutItem.KernelPageTable];
+                    if (WithSymbolPageTable(layout) is { KernelPageTable: { } symbolRoot } bySymbol
+                        && TryFindKernelImage(bySymbol, symbolRoot, out ulong va2, out ulong pa2) && va2 == va && pa2 == pa)
+                    {
+                        return bySymbol;
+                    }
+
+                    _sources[LayoutItem.KernelPageTable] = cr3Source;
+                }
+
+                return layout;
             }
 
             if (physBase != layout.PhysBase)
             {
                 _notes.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"the page tables map the kernel image with phys_base {physBase:x}, not {layout.PhysBase:x} ({layout.SourceOf(LayoutItem.PhysBase).Describe()})"));
+                    $"the page tables map the kernel image with phys_base {physBase:x}, not {layout.PhysBase:x} ({SourceOf(LayoutItem.PhysBase).Describe()})"));
             }
 
             return layout;
         }
+
+        private bool TryFindKernelImage(X86_64KernelLayout layout, ulong root, out ulong va, out ulong pa) =>
+            new KernelPageTableScan(new PageTableWalker(_dump, layout.PagingLevels, layout.SmeMask), root)
+                .TryFindKernelImage(layout.KernelImageSize, out va, out pa);
 
         /// <summary>Without VMCOREINFO or QEMU's CR4, the kernel's own __pgtable_l5_enabled (Linux v4.17+).</summary>
         private X86_64KernelLayout DetectPagingLevelsFromVariable(X86_64KernelLayout layout)

@@ -105,6 +105,46 @@ public class X86_64LayoutDetectorTests
         ShouldHaveTheRegionsOf(layout, k, LayoutSource.PageTableScan);
     }
 
+    [Fact]
+    public void A_CR3_page_table_gives_way_to_init_top_pgt_once_phys_base_is_known()
+    {
+        var k = new FakeKernel();
+        const ulong TaskPgd = 0x9000000;
+        var top = new ulong[512];
+        new PageTableWalker(k.Dump, 4).ReadTable(k.Tables.Root, top);
+        for (int i = 256; i < 512; i++)
+        {
+            k.Dump.WriteUInt64(TaskPgd + ((ulong)i * 8), top[i]);
+        }
+
+        k.Dump.CpuList.Add(FakeKernel.QemuCpu(0, TaskPgd, 0));
+        var symbols = k.Symbols;
+
+        var layout = X86_64LayoutDetector.Detect(k.Dump, name => symbols.TryGetValue(name, out var a) ? a : null);
+
+        layout.KernelPageTable.ShouldBe(k.Tables.Root);
+        layout.KernelPageTableVirtual.ShouldBe(k.InitTopPgt);
+        layout.SourceOf(LayoutItem.KernelPageTable).ShouldBe(LayoutSource.SymbolTable);
+        layout.SourceOf(LayoutItem.PhysBase).ShouldBe(LayoutSource.PageTableScan);
+        layout.SourceOf(LayoutItem.KernelImageStart).ShouldBe(LayoutSource.PageTableScan);
+    }
+
+    [Fact]
+    public void A_symbol_page_table_that_maps_no_kernel_image_gives_way_to_CR3()
+    {
+        var k = new FakeKernel();
+        k.Dump.Info = VmcoreInfo.Parse(k.VmcoreInfo("SYMBOL(init_top_pgt)", "SYMBOL(swapper_pg_dir)").Text
+            + $"SYMBOL(init_top_pgt)={k.PerCpuOffsetArray + 0x1000:x}\n");
+        k.Dump.CpuList.Add(FakeKernel.QemuCpu(0, k.Tables.Root, 0));
+
+        var layout = X86_64LayoutDetector.Detect(k.Dump);
+
+        layout.KernelPageTable.ShouldBe(k.Tables.Root);
+        layout.SourceOf(LayoutItem.KernelPageTable).ShouldBe(LayoutSource.QemuCpuState);
+        layout.Notes.ShouldContain(n => n.Contains("maps nothing at __START_KERNEL_map; using CR3"));
+        ShouldHaveTheRegionsOf(layout, k, LayoutSource.PageTableScan);
+    }
+
     [Theory]
     [InlineData(4)]
     [InlineData(5)]
@@ -189,6 +229,8 @@ public class X86_64LayoutDetectorTests
         layout.PageOffsetBase.ShouldBe(k.PageOffsetBase);
         layout.SourceOf(LayoutItem.PageOffsetBase).ShouldBe(LayoutSource.DumpSegments);
         layout.KernelPageTable.ShouldBeNull();
+        layout.KernelImageStart.ShouldBe(k.Text);
+        layout.SourceOf(LayoutItem.KernelImageStart).ShouldBe(LayoutSource.DumpSegments);
         layout.SourceOf(LayoutItem.VmallocBase).ShouldBe(LayoutSource.Default);
         layout.DirectMapEnd.ShouldBeGreaterThan(k.PageOffsetBase);
         var memory = new KernelVirtualMemory(k.Dump, layout);
@@ -256,7 +298,7 @@ public class X86_64LayoutDetectorTests
         var layout = X86_64LayoutDetector.Detect(k.Dump);
 
         layout.PhysBase.ShouldBe(unchecked((ulong)-669990912L));
-        layout.Notes.ShouldContain(n => n.Contains("phys_base") && n.Contains($"{k.PhysBase:x}"));
+        layout.Notes.ShouldContain(n => n.Contains("phys_base") && n.Contains($"{k.PhysBase:x}") && n.EndsWith("(VMCOREINFO)", StringComparison.Ordinal));
     }
 
     [Fact]
