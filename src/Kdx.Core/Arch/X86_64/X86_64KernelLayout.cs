@@ -81,12 +81,15 @@ public sealed record X86_64KernelLayout
     /// </summary>
     public ulong? KernelImageStart { get; init; }
 
-    /// <summary>The physical address of the kernel's top-level page table (init_top_pgt), when known.</summary>
+    /// <summary>
+    /// The physical address of the kernel's top-level page table, when known: init_top_pgt, or without
+    /// VMCOREINFO and symbols the PGD in a CPU's CR3 (whose kernel half is the same).
+    /// </summary>
     public ulong? KernelPageTable { get; init; }
 
     /// <summary>
-    /// The virtual address of the kernel's top-level page table (the init_top_pgt symbol, which crash's
-    /// <c>vtop</c> prints as "PGD DIRECTORY"), when known.
+    /// The virtual address of <see cref="KernelPageTable"/>: the init_top_pgt symbol (crash's <c>vtop</c> prints it
+    /// as "PGD DIRECTORY"), or the direct-map address of a CR3 table.
     /// </summary>
     public ulong? KernelPageTableVirtual { get; init; }
 

@@ -55,12 +55,9 @@ public static partial class X86_64LayoutDetector
             layout = DetectPerCpuOffsets(layout);
             if (layout.KernelPageTable is { } root && layout.KernelPageTableVirtual is null)
             {
-                // A PGD from CR3 is init_top_pgt (in the kernel image) or an mm's PGD (in the direct map).
-                ulong inImage = unchecked(root - layout.PhysBase + X86_64KernelLayout.StartKernelMap);
-                bool isImage = inImage >= X86_64KernelLayout.StartKernelMap && inImage < layout.KernelImageEnd
-                    && new PageTableWalker(_dump, layout.PagingLevels, layout.SmeMask).Translate(root, inImage, out ulong pa, out _) == ReadStatus.Ok
-                    && pa == root;
-                layout = layout with { KernelPageTableVirtual = isImage ? inImage : layout.PhysicalToVirtual(root) };
+                // A PGD from CR3 is an mm's PGD, reached through the direct map like mm->pgd. (It may also be
+                // init_top_pgt, or a page of the image freed after boot, but without symbols nothing tells.)
+                layout = layout with { KernelPageTableVirtual = layout.PhysicalToVirtual(root) };
             }
 
             return layout with { Sources = _sources, Notes = _notes };

@@ -59,7 +59,7 @@ public class X86_64LayoutDetectorTests
         layout.SourceOf(LayoutItem.PagingLevels).ShouldBe(LayoutSource.QemuCpuState);
         layout.KernelPageTable.ShouldBe(k.Tables.Root);
         layout.SourceOf(LayoutItem.KernelPageTable).ShouldBe(LayoutSource.QemuCpuState);
-        layout.KernelPageTableVirtual.ShouldBe(k.InitTopPgt);
+        layout.KernelPageTableVirtual.ShouldBe(k.PageOffsetBase + k.Tables.Root);
         layout.PhysBase.ShouldBe(k.PhysBase);
         layout.SourceOf(LayoutItem.PhysBase).ShouldBe(LayoutSource.PageTableScan);
         layout.KernelOffset.ShouldBeNull();
