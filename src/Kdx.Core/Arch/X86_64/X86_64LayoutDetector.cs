@@ -94,6 +94,15 @@ public static partial class X86_64LayoutDetector
                 return WithLevels(layout, (qemu.Cr4 & Cr4La57) != 0 ? 5 : 4);
             }
 
+            // A kernel address below 4-level kernel space exists only with 5-level paging (the reverse does not
+            // hold: 5-level KASLR may put the direct map anywhere up to cpu_entry_area).
+            if (_dump.VirtualMappings.Any(m => m.VirtualStart >= X86_64KernelLayout.Defaults(5).KernelSpaceStart
+                && m.VirtualStart < X86_64KernelLayout.Defaults(4).KernelSpaceStart))
+            {
+                _sources[LayoutItem.PagingLevels] = LayoutSource.DumpSegments;
+                return WithLevels(layout, 5);
+            }
+
             return layout;
         }
 

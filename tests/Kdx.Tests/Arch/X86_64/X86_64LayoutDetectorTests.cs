@@ -238,6 +238,20 @@ public class X86_64LayoutDetectorTests
         memory.ReadUInt64(k.PageOffsetBase + k.ToPhysical(k.VmemmapBaseVariable), "vmemmap_base").ShouldBe(k.VmemmapBase);
     }
 
+    [Fact]
+    public void Five_level_paging_from_PT_LOADs_below_4_level_kernel_space()
+    {
+        var k = new FakeKernel(5);
+        k.Dump.Mappings.Add(new VirtualMapping(k.Text, k.ToPhysical(k.Text), 0x2000000));
+        k.Dump.Mappings.Add(new VirtualMapping(k.PageOffsetBase + 0x1000, 0x1000, 0x9e000));
+
+        var layout = X86_64LayoutDetector.Detect(k.Dump);
+
+        layout.PagingLevels.ShouldBe(5);
+        layout.SourceOf(LayoutItem.PagingLevels).ShouldBe(LayoutSource.DumpSegments);
+        layout.PageOffsetBase.ShouldBe(k.PageOffsetBase);
+    }
+
     private const ulong RamEndMinus1M = FakeKernel.RamEnd - 0x100000;
 
     [Fact]
