@@ -158,7 +158,9 @@ public static class KdxMain
                 case FileKind.KernelModule:
                     throw new KdxException($"{path}: is a kernel module; load its symbols with mod -s after opening the dump");
                 default:
-                    throw new KdxException($"{path}: not a vmcore, vmlinux or System.map");
+                    throw new KdxException(new FileInfo(path).Length == 0
+                        ? $"{path}: the file is empty"
+                        : $"{path}: not a vmcore, vmlinux or System.map");
             }
         }
 
