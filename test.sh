@@ -61,6 +61,15 @@ PY
     fi
 done
 
+step "fuzz every parser briefly (tests/fuzz/run.sh, AFL++ through SharpFuzz)"
+while read -r line; do
+    echo "$line"
+    case "$line" in
+        "fuzz "*": ok"*) passed=$((passed + 1)) ;;
+        "fuzz "*": FAILED"*) failed=$((failed + 1)) ;;
+    esac
+done < <(tests/fuzz/run.sh "${KDX_FUZZ_SECONDS:-15}" 2>&1)
+
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
