@@ -1,6 +1,6 @@
 using Kdx.Commands.Infrastructure;
 
-namespace Kdx.Commands.Session;
+namespace Kdx.Commands.Shell;
 
 /// <summary><c>echo</c>: prints its arguments (handy in scripts to mark where a command's output ends).</summary>
 public sealed class EchoCommand : Command
