@@ -8,7 +8,7 @@ public class Lzo1xDifferentialTests
 {
     public static TheoryData<string> SampleNames() => [.. SampleData.Pages().Select(s => s.Name)];
 
-    private static byte[] Sample(string name) => SampleData.Pages().First(s => s.Name == name).Data;
+    private static byte[] Sample(string name) => SampleData.Page(name);
 
     [Theory]
     [MemberData(nameof(SampleNames))]
@@ -59,9 +59,9 @@ public class Lzo1xDifferentialTests
         var mixed = SampleData.Mixed(3 * SampleData.PageSize + 1, 11);
         var zeros = new byte[mixed.Length];
         var text = SampleData.Text(mixed.Length, 12);
-        for (int length = 0; length <= mixed.Length; length += length <= SampleData.PageSize + 64 ? 1 : 13)
+        for (int length = 0; length <= mixed.Length; length += length <= SampleData.PageSize + 64 ? 1 : 29)
         {
-            foreach (var source in new[] { mixed, zeros, text })
+            foreach (var source in length % 5 == 0 ? new[] { mixed, zeros, text } : [mixed])
             {
                 var data = source.AsSpan(0, length);
                 AssertDecompresses(LibLzo2.Compress1(data), data);

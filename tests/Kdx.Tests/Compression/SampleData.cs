@@ -8,8 +8,15 @@ internal static class SampleData
 {
     public const int PageSize = 4096;
 
-    /// <summary>Named samples, each built from a fixed seed so a failure reproduces.</summary>
-    public static IEnumerable<(string Name, byte[] Data)> Pages()
+    private static readonly Lazy<(string Name, byte[] Data)[]> All = new(() => [.. Build()]);
+
+    /// <summary>Named samples, each built from a fixed seed so a failure reproduces. Shared: do not modify.</summary>
+    public static IReadOnlyList<(string Name, byte[] Data)> Pages() => All.Value;
+
+    /// <summary>The sample called <paramref name="name"/>.</summary>
+    public static byte[] Page(string name) => All.Value.First(s => s.Name == name).Data;
+
+    private static IEnumerable<(string Name, byte[] Data)> Build()
     {
         yield return ("zero page", new byte[PageSize]);
         yield return ("0xff page", Filled(PageSize, 0xff));
