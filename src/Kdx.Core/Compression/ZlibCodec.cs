@@ -60,8 +60,10 @@ internal sealed class ZlibCodec : IDisposable
                 }
             }
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
+            // Corrupt data, or a zlib status .NET does not expect (e.g. Z_NEED_DICT from a header
+            // with FDICT set, raised as an internal IOException subclass): a bad page either way.
             written = total;
             return false;
         }

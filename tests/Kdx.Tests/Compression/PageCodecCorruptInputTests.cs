@@ -84,6 +84,17 @@ public class PageCodecCorruptInputTests
     }
 
     [Fact]
+    public void A_zlib_page_asking_for_a_preset_dictionary_fails()
+    {
+        // FDICT (bit 5 of FLG) set, header check bits fixed up: zlib's inflate answers Z_NEED_DICT.
+        using var codec = new PageCodec();
+        var compressed = PageCodecTests.Compress(PageCompression.Zlib, SampleData.Text(SampleData.PageSize, 7));
+        compressed[1] = (byte)((compressed[1] | 0x20) & ~0x1F);
+        compressed[1] += (byte)(31 - (((compressed[0] << 8) | compressed[1]) % 31));
+        codec.TryDecompress(PageCompression.Zlib, compressed, new byte[SampleData.PageSize], out _).ShouldBeFalse();
+    }
+
+    [Fact]
     public void A_snappy_block_that_declares_more_than_the_room_fails_before_decoding()
     {
         using var codec = new PageCodec();
