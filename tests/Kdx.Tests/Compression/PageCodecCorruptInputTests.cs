@@ -64,6 +64,7 @@ public class PageCodecCorruptInputTests
     [Theory]
     [InlineData(PageCompression.Zlib)]
     [InlineData(PageCompression.Lzo)]
+    [InlineData(PageCompression.Snappy)]
     [InlineData(PageCompression.Zstd)]
     public void Bytes_after_the_stream_make_the_page_fail(PageCompression kind)
     {

@@ -182,6 +182,14 @@ public sealed class PageCodecTests : IDisposable
         written.ShouldBe(11);
         output.ShouldBe("hellohelloh"u8.ToArray());
 
+        // A literal whose length (300) needs two more bytes: tag 61.
+        var text = SampleData.Text(300, 8);
+        byte[] longLiteral = [0xAC, 0x02, 61 << 2, 0x2B, 0x01, .. text];
+        var room = new byte[300];
+        _codec.TryDecompress(PageCompression.Snappy, longLiteral, room, out written).ShouldBeTrue();
+        room.ShouldBe(text);
+        _codec.TryDecompress(PageCompression.Snappy, [.. longLiteral, 0], room, out _).ShouldBeFalse("a byte after the last element");
+
         // And what it writes starts with that varint, not the framed format's stream identifier.
         var compressed = Compress(PageCompression.Snappy, new byte[SampleData.PageSize]);
         compressed[..2].ShouldBe(new byte[] { 0x80, 0x20 }, "4096 as a varint");
