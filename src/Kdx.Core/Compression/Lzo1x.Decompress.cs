@@ -32,7 +32,7 @@ namespace Kdx.Core.Compression;
 /// </remarks>
 public static partial class Lzo1x
 {
-    /// <summary>Largest distance of a 2-byte or 3/4-byte match with a one-byte operand (M2).</summary>
+    /// <summary>Largest distance of a 01LDDDSS / 1LLDDDSS match (M2); the 3-byte match after a literal run starts past it.</summary>
     private const int M2MaxDistance = 0x800;
 
     /// <summary>Largest distance of a 001LLLLL match (M3); 0001HLLL (M4) starts past it.</summary>

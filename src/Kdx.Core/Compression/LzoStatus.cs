@@ -3,7 +3,8 @@ namespace Kdx.Core.Compression;
 /// <summary>
 /// Result of <see cref="Lzo1x.Decompress"/>. The values are liblzo2's return codes
 /// (lzo/lzoconf.h: LZO_E_OK, LZO_E_INPUT_OVERRUN, …) so a status can be compared with the
-/// C library's one for one.
+/// C library's one for one. liblzo2 2.10's <c>lzo1x_decompress_safe</c> never returns
+/// LZO_E_EOF_NOT_FOUND: a stream without its end marker runs out of input, an input overrun.
 /// </summary>
 public enum LzoStatus
 {

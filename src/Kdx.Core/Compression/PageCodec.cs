@@ -2,8 +2,9 @@ namespace Kdx.Core.Compression;
 
 /// <summary>
 /// Compresses and decompresses kdump pages with any of makedumpfile's codecs. Corrupt input is a
-/// <c>false</c> / -1, never an exception, and the LZO, snappy and zstd paths allocate nothing
-/// per call (zlib builds a small <see cref="System.IO.Compression.ZLibStream"/> each time).
+/// <c>false</c> / -1, never an exception. The LZO and zstd paths allocate nothing per call; snappy
+/// (inside Snappier) and zlib (a <see cref="System.IO.Compression.ZLibStream"/> each time) allocate
+/// a few small objects.
 /// </summary>
 /// <remarks>
 /// An instance keeps per-codec state (zstd contexts, a zlib stream adapter, a snappy scratch
@@ -52,12 +53,14 @@ public sealed class PageCodec : IDisposable
 
     /// <summary>
     /// Compresses one page the way makedumpfile does for <paramref name="kind"/> (zlib and zstd at
-    /// level 1, LZO1X-1, snappy). Like makedumpfile, a page that does not get smaller is not worth
+    /// level 1, LZO1X-1, snappy). Output differs in bytes from the C libraries' (.NET's zlib is
+    /// zlib-ng, whose level 1 trades some ratio for speed) but every reader of the format accepts it. Like makedumpfile, a page that does not get smaller is not worth
     /// storing compressed: the result is then -1 and the caller stores it raw.
     /// </summary>
     /// <returns>Bytes written, or -1 if the result is not smaller than <paramref name="source"/>,
     /// does not fit in <paramref name="destination"/>, or <paramref name="kind"/> is
-    /// <see cref="PageCompression.None"/>.</returns>
+    /// <see cref="PageCompression.None"/>. zstd needs a few bytes of working room past its result
+    /// (8 sufficed in tests), so give it <see cref="MaxCompressedSize"/> for the full benefit.</returns>
     public int Compress(PageCompression kind, ReadOnlySpan<byte> source, Span<byte> destination)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
