@@ -181,7 +181,7 @@ public sealed partial class ElfFile
 
             // One more byte means the stream is longer than ch_size says.
             Span<byte> extra = stackalloc byte[1];
-            return z.Read(extra) == 0 ? total : total + 1;
+            return z.Read(extra) == 0 ? total : throw TooLong(section, result.Length);
         }
         catch (InvalidDataException e)
         {
@@ -189,17 +189,15 @@ public sealed partial class ElfFile
         }
     }
 
+    private DumpFormatException TooLong(ElfSection section, int size) =>
+        new(Name, (long)section.Offset, $"{Describe(section)} decompresses to more than the {size} bytes its Elf64_Chdr says");
+
     private int DecompressZstd(ReadOnlySpan<byte> data, byte[] result, ElfSection section)
     {
         try
         {
             using var z = new ZstdSharp.Decompressor();
-            if (!z.TryUnwrap(data, result, out int written))
-            {
-                throw new DumpFormatException(Name, (long)section.Offset, $"{Describe(section)} decompresses to more than the {result.Length} bytes its Elf64_Chdr says");
-            }
-
-            return written;
+            return z.TryUnwrap(data, result, out int written) ? written : throw TooLong(section, result.Length);
         }
         catch (ZstdSharp.ZstdException e)
         {

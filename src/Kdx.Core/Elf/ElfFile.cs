@@ -68,8 +68,8 @@ public sealed partial class ElfFile : IDisposable
         limits ??= ParseLimits.Default;
         var header = ReadFileHeader(source, out var section0);
         var programHeaders = ReadProgramHeaders(source, header, limits);
-        var sections = ReadSectionHeaders(source, header, section0, limits);
         CheckTablesDisjoint(source, header);
+        var sections = ReadSectionHeaders(source, header, section0, limits);
         return new ElfFile(source, limits, ownsSource, header, programHeaders, sections);
     }
 
@@ -275,9 +275,9 @@ public sealed partial class ElfFile : IDisposable
     private static void CheckTablesDisjoint(IByteSource source, ElfHeader header)
     {
         ulong phStart = header.ProgramHeaderOffset;
-        ulong phEnd = phStart + ((ulong)header.ProgramHeaderCount * header.ProgramHeaderEntrySize);
+        ulong phEnd = SaturatingAdd(phStart, (ulong)header.ProgramHeaderCount * header.ProgramHeaderEntrySize);
         ulong shStart = header.SectionHeaderOffset;
-        ulong shEnd = shStart + ((ulong)header.SectionHeaderCount * header.SectionHeaderEntrySize);
+        ulong shEnd = SaturatingAdd(shStart, (ulong)header.SectionHeaderCount * header.SectionHeaderEntrySize);
         bool hasPh = header.ProgramHeaderCount > 0;
         bool hasSh = header.SectionHeaderCount > 0 && shStart != 0;
         if (hasPh && phStart < ElfConstants.HeaderSize)
@@ -295,6 +295,8 @@ public sealed partial class ElfFile : IDisposable
             throw new DumpFormatException(source.Name, (long)phStart, $"the program header table ({phStart}..{phEnd}) overlaps the section header table ({shStart}..{shEnd})");
         }
     }
+
+    private static ulong SaturatingAdd(ulong a, ulong b) => a > ulong.MaxValue - b ? ulong.MaxValue : a + b;
 
     /// <summary>Checks that a table of <paramref name="count"/> entries at <paramref name="offset"/> lies inside the file.</summary>
     private static long CheckTable(IByteSource source, ulong offset, int count, int entrySize, string what)

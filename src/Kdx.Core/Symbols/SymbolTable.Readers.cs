@@ -98,7 +98,7 @@ public sealed partial class SymbolTable
         types.Add(fields[1][0]);
     }
 
-    private static string Shorten(string s) => s.Length <= 80 ? s : s[..80] + "…";
+    private static string Shorten(string s) => s.Length <= 120 ? s : s[..120] + "…";
 
     /// <summary>From the start of .text to the end of the last allocated section above it (crash symbols.c).</summary>
     private static KernelImageRange? ImageOf(IReadOnlyList<ElfSection> sections)
