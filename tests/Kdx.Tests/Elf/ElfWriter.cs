@@ -126,7 +126,10 @@ internal sealed class ElfWriter
             else
             {
                 s.AssignedOffset = s.Offset.Value;
-                pos = Math.Max(pos, s.Offset.Value + s.Data.Length);
+                if (s.Data.Length > 0)
+                {
+                    pos = Math.Max(pos, s.Offset.Value + s.Data.Length);
+                }
             }
         }
 
@@ -178,7 +181,10 @@ internal sealed class ElfWriter
             W64(p, 32, s.FileSize ?? (ulong)s.Data.Length);
             W64(p, 40, s.MemorySize ?? s.FileSize ?? (ulong)s.Data.Length);
             W64(p, 48, s.Align);
-            s.Data.CopyTo(h[(int)s.AssignedOffset..]);
+            if (s.Data.Length > 0)
+            {
+                s.Data.CopyTo(h[(int)s.AssignedOffset..]);
+            }
         }
 
         for (int i = 0; i < shnum; i++)
