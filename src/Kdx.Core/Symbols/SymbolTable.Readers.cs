@@ -47,8 +47,9 @@ public sealed partial class SymbolTable
     /// <summary>
     /// Parses System.map text: one "ADDRESS TYPE NAME" line per symbol (hexadecimal address, nm's
     /// letter); a fourth "[module]" column, as in /proc/kallsyms, is ignored. Sizes are unknown (0). The
-    /// image range is _text (or _stext) to _end. Throws <see cref="DumpFormatException"/> naming the
-    /// line for a malformed line.
+    /// image range runs from _text (or _stext) to the highest symbol of the kernel image mapping (see
+    /// <see cref="ModulesStart"/>): .init.scratch lies past _end but moves with the image. Throws
+    /// <see cref="DumpFormatException"/> naming the line for a malformed line.
     /// </summary>
     public static SymbolTable FromSystemMap(IByteSource source)
     {
@@ -62,7 +63,7 @@ public sealed partial class SymbolTable
         var names = new List<string>();
         var addresses = new List<ulong>();
         var types = new List<char>();
-        var text = bytes.AsSpan();
+        ReadOnlySpan<byte> text = bytes;
         int lineNumber = 0;
         while (!text.IsEmpty)
         {
@@ -70,35 +71,93 @@ public sealed partial class SymbolTable
             int eol = text.IndexOf((byte)'\n');
             var line = eol >= 0 ? text[..eol] : text;
             text = eol >= 0 ? text[(eol + 1)..] : [];
-            ParseMapLine(source.Name, lineNumber, line.TrimEnd((byte)'\r'), names, addresses, types);
+            line = line.TrimEnd((byte)'\r').Trim((byte)' ');
+            if (line.IsEmpty)
+            {
+                continue;
+            }
+
+            if (!TryParseMapLine(line, out ulong address, out char type, out string name))
+            {
+                string shown = System.Text.Encoding.Latin1.GetString(line[..Math.Min(line.Length, 120)]);
+                throw new DumpFormatException(source.Name, $"line {lineNumber} is not a System.map line (\"ADDRESS TYPE NAME\"): \"{shown}\"");
+            }
+
+            names.Add(name);
+            addresses.Add(address);
+            types.Add(type);
         }
 
         var image = MapImage(names, addresses);
         return new SymbolTable(names.ToArray(), addresses.ToArray(), new ulong[names.Count], types.ToArray(), image);
     }
 
-    private static void ParseMapLine(string file, int lineNumber, ReadOnlySpan<byte> line, List<string> names, List<ulong> addresses, List<char> types)
+    /// <summary>
+    /// The x86_64 module area starts where the 1 GiB kernel image mapping ends: MODULES_VADDR =
+    /// __START_KERNEL_map + KERNEL_IMAGE_SIZE (arch/x86/include/asm/pgtable_64_types.h, KASLR kernels).
+    /// </summary>
+    public const ulong ModulesStart = 0xffffffffc0000000;
+
+    private static bool TryParseMapLine(ReadOnlySpan<byte> line, out ulong address, out char type, out string name)
     {
-        if (line.Trim((byte)' ').IsEmpty)
+        address = 0;
+        type = '\0';
+        name = string.Empty;
+        Span<Range> fields = stackalloc Range[5];
+        int count = SplitFields(line, fields);
+        if (count is < 3 or > 4)
         {
-            return;
+            return false;
         }
 
-        var text = System.Text.Encoding.Latin1.GetString(line);
-        var fields = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        if (fields.Length < 3 || fields.Length > 4
-            || fields[1].Length != 1 || !char.IsAsciiLetter(fields[1][0]) && fields[1][0] != '?'
-            || !ulong.TryParse(fields[0], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong address))
+        var typeField = line[fields[1]];
+        if (typeField.Length != 1 || !(char.IsAsciiLetter((char)typeField[0]) || typeField[0] == (byte)'?'))
         {
-            throw new DumpFormatException(file, $"line {lineNumber} is not a System.map line (\"ADDRESS TYPE NAME\"): \"{Shorten(text)}\"");
+            return false;
         }
 
-        names.Add(fields[2]);
-        addresses.Add(address);
-        types.Add(fields[1][0]);
+        if (!ulong.TryParse(line[fields[0]], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out address))
+        {
+            return false;
+        }
+
+        type = (char)typeField[0];
+        name = System.Text.Encoding.Latin1.GetString(line[fields[2]]);
+        return true;
     }
 
-    private static string Shorten(string s) => s.Length <= 120 ? s : s[..120] + "…";
+    /// <summary>Splits on spaces and tabs; returns the number of fields (at most fields.Length; one more means "too many").</summary>
+    private static int SplitFields(ReadOnlySpan<byte> line, Span<Range> fields)
+    {
+        int count = 0, i = 0;
+        while (i < line.Length)
+        {
+            while (i < line.Length && line[i] is (byte)' ' or (byte)'\t')
+            {
+                i++;
+            }
+
+            if (i >= line.Length)
+            {
+                break;
+            }
+
+            int start = i;
+            while (i < line.Length && line[i] is not ((byte)' ' or (byte)'\t'))
+            {
+                i++;
+            }
+
+            if (count == fields.Length)
+            {
+                return count + 1;
+            }
+
+            fields[count++] = new Range(start, i);
+        }
+
+        return count;
+    }
 
     /// <summary>From the start of .text to the end of the last allocated section above it (crash symbols.c).</summary>
     private static KernelImageRange? ImageOf(IReadOnlyList<ElfSection> sections)
@@ -132,24 +191,33 @@ public sealed partial class SymbolTable
 
     private static KernelImageRange? MapImage(List<string> names, List<ulong> addresses)
     {
-        ulong? text = null, stext = null, end = null;
+        ulong? text = null, stext = null;
         for (int i = 0; i < names.Count; i++)
         {
-            switch (names[i])
+            if (names[i] == "_text")
             {
-                case "_text":
-                    text ??= addresses[i];
-                    break;
-                case "_stext":
-                    stext ??= addresses[i];
-                    break;
-                case "_end":
-                    end ??= addresses[i];
-                    break;
+                text ??= addresses[i];
+            }
+            else if (names[i] == "_stext")
+            {
+                stext ??= addresses[i];
             }
         }
 
-        ulong? start = text ?? stext;
-        return start is { } s && end is { } e && e >= s ? new KernelImageRange(s, e) : null;
+        if ((text ?? stext) is not { } start || start >= ModulesStart)
+        {
+            return null;
+        }
+
+        ulong end = start;
+        foreach (ulong a in addresses)
+        {
+            if (a > end && a < ModulesStart)
+            {
+                end = a;
+            }
+        }
+
+        return new KernelImageRange(start, end);
     }
 }

@@ -47,8 +47,7 @@ public sealed partial class SymbolTable : IReadOnlyList<Symbol>
     private readonly ulong[] _addresses;
     private readonly ulong[] _sizes;
     private readonly char[] _types;
-    private readonly Dictionary<string, int> _byName;
-    private readonly Dictionary<string, int[]> _duplicates;
+    private NameIndex? _nameIndex;
     private readonly int _highestGroup;
 
     /// <summary>
@@ -68,41 +67,14 @@ public sealed partial class SymbolTable : IReadOnlyList<Symbol>
             throw new ArgumentException($"names ({n}), addresses ({addresses.Length}), sizes ({sizes.Length}) and types ({types.Length}) differ in length");
         }
 
-        // Sort by address; at one address a global symbol comes before a local one, then table order.
-        var order = new int[n];
-        var keyAddresses = addresses.ToArray();
-        var ranks = new byte[n];
-        for (int i = 0; i < n; i++)
-        {
-            order[i] = i;
-            ranks[i] = Rank(types[i]);
-        }
-
-        // A primitive-key sort, then the (small) runs of equal addresses put in order.
-        Array.Sort(keyAddresses, order);
-        for (int start = 0; start < n;)
-        {
-            int end = start + 1;
-            while (end < n && keyAddresses[end] == keyAddresses[start])
-            {
-                end++;
-            }
-
-            if (end - start > 1)
-            {
-                order.AsSpan(start, end - start).Sort((a, b) => ranks[a] != ranks[b] ? ranks[a].CompareTo(ranks[b]) : a.CompareTo(b));
-            }
-
-            start = end;
-        }
-
+        var order = SortOrder(addresses, types);
         _names = new string[n];
         _addresses = new ulong[n];
         _sizes = new ulong[n];
         _types = new char[n];
         for (int i = 0; i < n; i++)
         {
-            int j = order[i];
+            int j = order is null ? i : order[i];
             _names[i] = names[j];
             _addresses[i] = addresses[j];
             _sizes[i] = sizes[j];
@@ -111,7 +83,6 @@ public sealed partial class SymbolTable : IReadOnlyList<Symbol>
 
         Image = image;
         Relocation = relocation;
-        (_byName, _duplicates) = IndexNames(_names, _types);
         _highestGroup = FirstAt(Array.FindLastIndex(_types, t => t is not ('A' or 'a')));
     }
 
@@ -177,7 +148,7 @@ public sealed partial class SymbolTable : IReadOnlyList<Symbol>
     /// </summary>
     public bool TryGetSymbol(string name, out Symbol symbol)
     {
-        if (_byName.TryGetValue(name, out int i))
+        if (Names.ByName.TryGetValue(name, out int i))
         {
             symbol = this[i];
             return true;
@@ -198,14 +169,15 @@ public sealed partial class SymbolTable : IReadOnlyList<Symbol>
     /// <summary>Every symbol named <paramref name="name"/>, in address order.</summary>
     public IEnumerable<Symbol> GetSymbols(string name)
     {
-        if (_duplicates.TryGetValue(name, out var all))
+        var index = Names;
+        if (index.Duplicates.TryGetValue(name, out var all))
         {
             foreach (int i in all)
             {
                 yield return this[i];
             }
         }
-        else if (_byName.TryGetValue(name, out int i))
+        else if (index.ByName.TryGetValue(name, out int i))
         {
             yield return this[i];
         }
@@ -247,6 +219,54 @@ public sealed partial class SymbolTable : IReadOnlyList<Symbol>
     /// <inheritdoc/>
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>
+    /// The order that sorts the symbols by address, a global symbol before a local one at one address,
+    /// then table order; null when they are in that order already (a relocated table usually is).
+    /// </summary>
+    private static int[]? SortOrder(ReadOnlySpan<ulong> addresses, ReadOnlySpan<char> types)
+    {
+        int n = addresses.Length;
+        bool sorted = true;
+        for (int i = 1; i < n && sorted; i++)
+        {
+            sorted = addresses[i - 1] < addresses[i] || (addresses[i - 1] == addresses[i] && Rank(types[i - 1]) <= Rank(types[i]));
+        }
+
+        if (sorted)
+        {
+            return null;
+        }
+
+        var order = new int[n];
+        var keys = addresses.ToArray();
+        var ranks = new byte[n];
+        for (int i = 0; i < n; i++)
+        {
+            order[i] = i;
+            ranks[i] = Rank(types[i]);
+        }
+
+        // A primitive-key sort, then the (small) runs of equal addresses put in order.
+        Array.Sort(keys, order);
+        for (int start = 0; start < n;)
+        {
+            int end = start + 1;
+            while (end < n && keys[end] == keys[start])
+            {
+                end++;
+            }
+
+            if (end - start > 1)
+            {
+                order.AsSpan(start, end - start).Sort((a, b) => ranks[a] != ranks[b] ? ranks[a].CompareTo(ranks[b]) : a.CompareTo(b));
+            }
+
+            start = end;
+        }
+
+        return order;
+    }
+
     private static byte Rank(char type) => type switch
     {
         'A' or 'a' => 3,
@@ -255,7 +275,10 @@ public sealed partial class SymbolTable : IReadOnlyList<Symbol>
         _ => 2,
     };
 
-    private static (Dictionary<string, int> ByName, Dictionary<string, int[]> Duplicates) IndexNames(string[] names, char[] types)
+    /// <summary>The name index, built on first use (a relocated copy may never need its own).</summary>
+    private NameIndex Names => _nameIndex ?? Interlocked.CompareExchange(ref _nameIndex, IndexNames(_names, _types), null) ?? _nameIndex;
+
+    private static NameIndex IndexNames(string[] names, char[] types)
     {
         var byName = new Dictionary<string, int>(names.Length, StringComparer.Ordinal);
         var lists = new Dictionary<string, List<int>>(StringComparer.Ordinal);
@@ -285,7 +308,7 @@ public sealed partial class SymbolTable : IReadOnlyList<Symbol>
             duplicates.Add(name, [.. list]);
         }
 
-        return (byName, duplicates);
+        return new NameIndex(byName, duplicates);
     }
 
     private static int NameRank(char type) => type is 'W' or 'V' or 'w' or 'v' ? 1 : char.IsAsciiLetterUpper(type) ? 0 : 2;
@@ -344,4 +367,6 @@ public sealed partial class SymbolTable : IReadOnlyList<Symbol>
 
         return lo;
     }
+
+    private sealed record NameIndex(Dictionary<string, int> ByName, Dictionary<string, int[]> Duplicates);
 }

@@ -131,12 +131,24 @@ public class SymbolTableReaderTests
     }
 
     [Fact]
-    public void A_system_map_without_text_uses_stext_and_without_end_has_no_range()
+    public void A_system_map_image_runs_from_text_or_stext_to_the_last_symbol_below_the_modules()
     {
-        SymbolTable.FromSystemMap(Source("ffffffff81000000 T _stext\nffffffff82000000 B _end\n")).Image
+        SymbolTable.FromSystemMap(Source("ffffffff81000000 T _stext\nffffffff82000000 B _end\nffffffffc0001000 t mod_fn\n")).Image
             .ShouldBe(new KernelImageRange(0xffffffff81000000, 0xffffffff82000000));
-        SymbolTable.FromSystemMap(Source("ffffffff81000000 T _stext\n")).Image.ShouldBeNull();
-        SymbolTable.FromSystemMap(Source("ffffffff82000000 T _text\nffffffff81000000 B _end\n")).Image.ShouldBeNull();
+        SymbolTable.FromSystemMap(Source("0000000000000000 D __per_cpu_start\nffffffff81000000 T _stext\n")).Image
+            .ShouldBe(new KernelImageRange(0xffffffff81000000, 0xffffffff81000000));
+        SymbolTable.FromSystemMap(Source("ffffffff81000000 T startup_64\n")).Image.ShouldBeNull();
+        SymbolTable.FromSystemMap(Source("ffffffffc0000000 T _text\n")).Image.ShouldBeNull();
+    }
+
+    [Fact]
+    public void Init_scratch_past_end_moves_with_the_image()
+    {
+        // Linux v5.x arch/x86/kernel/vmlinux.lds.S: .init.scratch follows _end inside the image.
+        var t = SymbolTable.FromSystemMap(Source("ffffffff81000000 T _text\nffffffff83830000 B _end\nffffffff83a00000 D __init_scratch_begin\n"))
+            .Relocate(0x29000000);
+        Address(t, "__init_scratch_begin").ShouldBe(0xffffffffaca00000);
+        Address(t, "_end").ShouldBe(0xffffffffac830000);
     }
 
     [Theory]
@@ -145,6 +157,7 @@ public class SymbolTableReaderTests
     [InlineData("ffffffff81000000 TT name\n", 1)]
     [InlineData("ffffffff81000000 1 name\n", 1)]
     [InlineData("ffffffff81000000 T a b c\n", 1)]
+    [InlineData("ffffffff81000000 T a\nffffffff81000000 T a b c d e f\n", 2)]
     public void A_malformed_line_is_an_error_naming_it(string map, int line)
     {
         var e = Should.Throw<DumpFormatException>(() => SymbolTable.FromSystemMap(Source(map)));

@@ -52,6 +52,15 @@ public class SymbolTableTests
     }
 
     [Fact]
+    public void Sorted_input_with_a_local_before_a_global_at_one_address_is_reordered()
+    {
+        var t = new SymbolTable(["loc", "glob", "abs", "later"], [0x10UL, 0x10, 0x10, 0x20], [0UL, 0, 0, 0], ['t', 'T', 'A', 'T']);
+        t.SymbolsAt(0x10).Select(s => s.Name).ShouldBe(["glob", "loc", "abs"]);
+        var already = new SymbolTable(["glob", "weak", "loc", "abs"], [0x10UL, 0x10, 0x10, 0x10], [0UL, 0, 0, 0], ['T', 'W', 't', 'A']);
+        already.SymbolsAt(0x10).Select(s => s.Name).ShouldBe(["glob", "weak", "loc", "abs"]);
+    }
+
+    [Fact]
     public void Absolute_symbols_are_never_an_address_match()
     {
         var t = Kernel();
