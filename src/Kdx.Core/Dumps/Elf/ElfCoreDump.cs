@@ -271,7 +271,8 @@ public sealed partial class ElfCoreDump : DumpFile
 
     /// <summary>
     /// The PT_LOADs that state a virtual address. p_vaddr 0 or all ones means none; p_vaddr equal to
-    /// p_paddr is QEMU's paging=false identity (QEMU memory_mapping.c). QEMU's page-table walk puts
+    /// p_paddr is how QEMU's paging=false dumps say none (QEMU commit e17bebd049d7, "dump: Set correct
+    /// vaddr for ELF dump", 2019). QEMU's page-table walk puts
     /// 0xffff (5-level: 0xfe) above every address, lower half included (QEMU
     /// target/i386/arch_memory_mapping.c x86_cpu_get_memory_mapping), so its addresses are sign-extended
     /// again from bit 47 (bit 56 when CR4.LA57 is set).
