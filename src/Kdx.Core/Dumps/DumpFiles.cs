@@ -128,7 +128,7 @@ public static class DumpFiles
         {
             return kinds[0] switch
             {
-                FileKind.ElfCore => throw new DumpFormatException(first.Name, "ELF core dumps are not supported yet"),
+                FileKind.ElfCore => Elf.ElfCoreDump.Open(first, options),
                 FileKind.Kdump => throw new DumpFormatException(first.Name, "compressed kdump files are not supported yet"),
                 FileKind.Flattened => throw new DumpFormatException(first.Name, "flattened dumps are not supported yet"),
                 _ => throw NotADump(first, kinds[0]),
