@@ -116,6 +116,7 @@ internal sealed class KdumpBuilder
 
     public Built Build()
     {
+        using var zstd = new ZstdSharp.Compressor(3);
         int block = BlockSize;
         var notes = NoteBlock(out long vmcoreinfoInNotes, out int vmcoreinfoLength);
         int subBlocks = (int)((104 + notes.Length + block - 1) / block);
@@ -169,7 +170,7 @@ internal sealed class KdumpBuilder
             else
             {
                 var kind = CodecFor?.Invoke(pfn) ?? Compression;
-                var packed = Pack(kind, content);
+                var packed = Pack(kind, content, zstd);
                 if (packed == null)
                 {
                     (packed, flags) = (content, 0);
@@ -212,7 +213,7 @@ internal sealed class KdumpBuilder
         return built;
     }
 
-    private static byte[]? Pack(PageCompression kind, byte[] page)
+    private static byte[]? Pack(PageCompression kind, byte[] page, ZstdSharp.Compressor zstd)
     {
         switch (kind)
         {
@@ -235,11 +236,8 @@ internal sealed class KdumpBuilder
                 var s = Snappier.Snappy.CompressToArray(page);
                 return s.Length < page.Length ? s : null;
             default:
-                using (var c = new ZstdSharp.Compressor(3))
-                {
-                    var z = c.Wrap(page).ToArray();
-                    return z.Length < page.Length ? z : null;
-                }
+                var packed = zstd.Wrap(page).ToArray();
+                return packed.Length < page.Length ? packed : null;
         }
     }
 

@@ -9,6 +9,13 @@ namespace Kdx.Tests.Dumps.Kdump;
 
 public class KdumpReaderTests
 {
+    /// <summary>
+    /// Whether the page codec has an LZO decoder. It comes from the compression branch; the stand-in
+    /// codec this branch builds with has none, and then LZO pages must fail as "decompression failed".
+    /// </summary>
+    internal static bool HaveLzo =>
+        PageCodec.TryDecompress(PageCompression.Lzo, KdumpBuilder.LzoRepeat(new byte[64]), new byte[64], out int w) && w == 64;
+
     internal static KdumpCompressedDump Open(byte[] bytes, DumpOpenOptions? options = null, string name = "test.kdump") =>
         (KdumpCompressedDump)KdumpCompressedDump.Open(new MemoryByteSource(name, bytes), options ?? DumpOpenOptions.Default);
 
@@ -104,9 +111,7 @@ public class KdumpReaderTests
         var buf = new byte[4096];
         var status = dump.Read(7 * 4096, buf, out _);
 
-        // The LZO decoder comes from the compression branch; the stand-in codec has none and must say so.
-        bool haveLzo = PageCodec.TryDecompress(PageCompression.Lzo, KdumpBuilder.LzoRepeat(new byte[64]), new byte[64], out int w) && w == 64;
-        if (haveLzo)
+        if (HaveLzo)
         {
             status.ShouldBe(ReadStatus.Ok);
             buf.ShouldBe(b.Pages[7]);
