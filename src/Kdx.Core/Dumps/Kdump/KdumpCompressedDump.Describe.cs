@@ -1,11 +1,16 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using Kdx.Core.Arch.X86_64;
 using Kdx.Core.Dumps.Flattened;
+using Kdx.Core.Elf;
 
 namespace Kdx.Core.Dumps.Kdump;
 
 /// <content>The header fields for <c>help -D</c>, named and formatted as crash's help -D prints them (crash diskdump.c: __diskdump_memory_dump).</content>
 public sealed partial class KdumpCompressedDump
 {
+    private const uint NtVmcoreDd = 0x700; // include/uapi/linux/elf.h: NT_VMCOREDD, device dumps (Linux v4.18)
+
     /// <inheritdoc/>
     public override DumpDescription Describe()
     {
@@ -66,6 +71,7 @@ public sealed partial class KdumpCompressedDump
         dh.Add("written_blocks", h.WrittenBlocks.ToString(CultureInfo.InvariantCulture));
         dh.Add("current_cpu", h.CurrentCpu.ToString(CultureInfo.InvariantCulture));
         dh.Add("nr_cpus", h.NrCpus.ToString(CultureInfo.InvariantCulture));
+        dh.Add("tasks[nr_cpus]", string.Join(", ", Tasks(part).Select(t => t.ToString("x", CultureInfo.InvariantCulture))));
         if (!h.IsDiskDump && h.HeaderVersion >= 1)
         {
             DescribeSubHeader(node.Section("sub_header_kdump"), part);
@@ -97,21 +103,37 @@ public sealed partial class KdumpCompressedDump
         {
             s.Add("offset_vmcoreinfo", Dec(k.OffsetVmcoreinfo));
             s.Add("size_vmcoreinfo", Dec(k.SizeVmcoreinfo));
+            if (part.VmcoreInfo is { } info && k.OffsetVmcoreinfo != 0 && k.SizeVmcoreinfo != 0)
+            {
+                s.Add("vmcoreinfo", info.Text.TrimEnd('\n'));
+            }
         }
 
         if (version >= 4)
         {
             s.Add("offset_note", Dec(k.OffsetNote));
             s.Add("size_note", Dec(k.SizeNote));
-            var prstatus = part.Notes.Where(n => n.Type == Elf.ElfNotes.NtPrStatus && n.Name == "CORE").ToList();
-            var notes = s.Section("num_prstatus_notes");
-            notes.Add("count", prstatus.Count.ToString(CultureInfo.InvariantCulture));
+            s.Add("num_vmcoredd_notes", part.Notes.Count(n => n.Type == NtVmcoreDd).ToString(CultureInfo.InvariantCulture));
+            var prstatus = part.Notes.Where(n => n.Type == ElfNotes.NtPrStatus && n.Name == "CORE").ToList();
+            s.Add("num_prstatus_notes", prstatus.Count.ToString(CultureInfo.InvariantCulture));
+            var cpus = PrStatus.FromNotes(prstatus);
             for (int i = 0; i < prstatus.Count; i++)
             {
-                notes.Add($"notes[{i}]", $"offset {prstatus[i].FileOffset} (NT_PRSTATUS)");
+                var note = s.Section($"notes[{i}]");
+                note.Add("type", "NT_PRSTATUS");
+                note.Add("offset", prstatus[i].FileOffset.ToString("x", CultureInfo.InvariantCulture));
+                if (i < cpus.Count && cpus[i].Registers is { } regs)
+                {
+                    note.Add("pid", cpus[i].Pid?.ToString(CultureInfo.InvariantCulture));
+                    for (int r = 0; r < X86_64Registers.Names.Count; r++)
+                    {
+                        note.Add(X86_64Registers.Names[r].ToUpperInvariant(), regs.Values[r].ToString("x16", CultureInfo.InvariantCulture));
+                    }
+                }
             }
 
             s.Add("num_qemu_notes", part.Notes.Count(n => n.Name == "QEMU").ToString(CultureInfo.InvariantCulture));
+            s.Add("NOTE offsets", string.Join(", ", part.Notes.Select(n => $"{n.FileOffset:x} ({NoteTypeName(n)})")));
         }
 
         if (version >= 5)
@@ -127,6 +149,24 @@ public sealed partial class KdumpCompressedDump
             s.Add("max_mapnr_64", Dec(k.MaxMapnr64));
         }
     }
+
+    // The tasks[] tail of disk_dump_header: one task pointer per CPU in diskdump, zeros from makedumpfile.
+    private static ulong[] Tasks(KdumpPart part)
+    {
+        int count = Math.Min(part.Header.NrCpus, (part.Header.BlockSize - KdumpFormat.HeaderSize) / 8);
+        var bytes = new byte[Math.Max(0, count) * 8];
+        int n = part.Source.Read(KdumpFormat.HeaderSize, bytes);
+        return Enumerable.Range(0, n / 8).Select(i => BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(i * 8))).ToArray();
+    }
+
+    private static string NoteTypeName(ElfNote note) => note switch
+    {
+        { Name: "CORE", Type: ElfNotes.NtPrStatus } => "NT_PRSTATUS",
+        { Name: "VMCOREINFO" } => "VMCOREINFO",
+        { Name: "QEMU" } => "QEMUCPUState",
+        { Type: NtVmcoreDd } => "NT_VMCOREDD",
+        _ => $"{note.Name} type {note.Type}",
+    };
 
     // crash prints the makedumpfile DL_EXCLUDE_* bits with these names.
     private static string CrashDumpLevelNames(int level)

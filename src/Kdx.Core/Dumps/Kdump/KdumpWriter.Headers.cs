@@ -28,14 +28,20 @@ public static partial class KdumpWriter
         }
 
         int dumpLevel = (kdump?.DumpLevel ?? 0) | (options.Filter?.DumpLevel ?? 0) | (options.ExcludeZeroPages ? DumpLevels.ExcludeZero : 0);
-        long seconds = kdump?.Header.TimestampSeconds ?? source.VmcoreInfo?.CrashTime?.ToUnixTimeSeconds() ?? 0;
+        // QEMU leaves the timestamp 0 and the utsname nearly empty: fall back to VMCOREINFO and memory.
+        long seconds = kdump?.Header.TimestampSeconds is > 0 and var t ? t : source.VmcoreInfo?.CrashTime?.ToUnixTimeSeconds() ?? 0;
+        var sourceUts = source.HeaderUtsname;
         var header = new DiskDumpHeader
         {
             Signature = KdumpFormat.KdumpSignature,
             HeaderVersion = KdumpFormat.CurrentHeaderVersion,
-            Utsname = options.Utsname ?? source.HeaderUtsname ?? UtsnameFromMemory(source) ?? FallbackUtsname(source),
+            Utsname = options.Utsname
+                ?? (sourceUts is { Release.Length: > 0 } ? sourceUts : null)
+                ?? UtsnameFromMemory(source)
+                ?? sourceUts
+                ?? FallbackUtsname(source),
             TimestampSeconds = seconds,
-            TimestampMicroseconds = kdump?.Header.TimestampMicroseconds ?? 0,
+            TimestampMicroseconds = kdump?.Header.TimestampSeconds > 0 ? kdump.Header.TimestampMicroseconds : 0,
             Status = KdumpFormat.FlagOf(options.Compression) | (kdump?.Header.Status & KdumpFlags.ExcludedVmemmap ?? KdumpFlags.None),
             BlockSize = block,
             SubHeaderBlocks = subBlocks,
@@ -47,7 +53,8 @@ public static partial class KdumpWriter
         long noteAt = block + KdumpFormat.SubHeaderSize;
         var sub = new KdumpSubHeader
         {
-            PhysBase = options.PhysBase ?? kdump?.SubHeader.PhysBase ?? (ulong)(source.VmcoreInfo?.Number("phys_base") ?? 0),
+            // VMCOREINFO first: QEMU 7.2 writes a wrong phys_base (it parses the decimal NUMBER(phys_base) as hex).
+            PhysBase = options.PhysBase ?? (ulong?)source.VmcoreInfo?.Number("phys_base") ?? kdump?.SubHeader.PhysBase ?? 0,
             DumpLevel = dumpLevel,
             OffsetVmcoreinfo = vmcoreinfoSize > 0 ? noteAt + vmcoreinfoAt : 0,
             SizeVmcoreinfo = (ulong)vmcoreinfoSize,

@@ -14,10 +14,13 @@ public sealed record KdumpWriterOptions
     /// <summary>Which page frames to keep (dump level bits 2/4/8/16); null keeps every page the source has.</summary>
     public IPageFilter? Filter { get; init; }
 
-    /// <summary>The utsname for the header; null takes the source's header, else reads init_uts_ns from the dump.</summary>
+    /// <summary>
+    /// The utsname for the header; null takes the source header's (when it names a release), else reads
+    /// init_uts_ns from the dump as makedumpfile does, else names VMCOREINFO's OSRELEASE.
+    /// </summary>
     public DumpUtsname? Utsname { get; init; }
 
-    /// <summary>phys_base for the sub-header; null takes the source's kdump sub-header, else VMCOREINFO NUMBER(phys_base).</summary>
+    /// <summary>phys_base for the sub-header; null takes VMCOREINFO's NUMBER(phys_base), else the source's kdump sub-header, else 0.</summary>
     public ulong? PhysBase { get; init; }
 
     /// <summary>Write makedumpfile's flattened format (makedumpfile -F), which needs no seekable output.</summary>

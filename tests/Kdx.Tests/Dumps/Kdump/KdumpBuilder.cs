@@ -48,6 +48,9 @@ internal sealed class KdumpBuilder
 
     public ulong PhysBase { get; set; } = 0x1e00000;
 
+    /// <summary>The header's utsname fields (sysname, nodename, version and so on, with <see cref="Release"/> third).</summary>
+    public string[]? Utsname { get; set; }
+
     /// <summary>Notes for the sub-header (version 4 and later).</summary>
     public List<(string Name, uint Type, byte[] Desc)> Notes { get; } = [];
 
@@ -299,7 +302,7 @@ internal sealed class KdumpBuilder
         var h = new byte[464];
         Encoding.ASCII.GetBytes(Signature).CopyTo(h, 0);
         BinaryPrimitives.WriteInt32LittleEndian(h.AsSpan(8), HeaderVersion);
-        string[] uts = ["Linux", "testhost", Release, "#1 SMP Debian", "x86_64", "(none)"];
+        string[] uts = Utsname ?? ["Linux", "testhost", Release, "#1 SMP Debian", "x86_64", "(none)"];
         for (int i = 0; i < 6; i++)
         {
             Encoding.ASCII.GetBytes(uts[i]).CopyTo(h, 12 + (i * 65));

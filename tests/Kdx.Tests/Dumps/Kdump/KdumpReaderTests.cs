@@ -287,6 +287,7 @@ public class KdumpReaderTests
     public void Describe_gives_the_header_fields_by_their_c_names()
     {
         var b = new KdumpBuilder { DumpLevel = 31 }.WithPages(0, 1);
+        b.Notes.Add(("CORE", 1, PrStatusNote(77, rip: 0xffffffff81234567)));
         using var dump = Open(b.Build().Bytes);
         var d = dump.Describe();
         var all = Flatten(d).ToDictionary(x => x.Path, x => x.Value);
@@ -303,6 +304,12 @@ public class KdumpReaderTests
         all["sub_header_kdump/start_pfn_64"].ShouldBe("(unused)");
         all["sub_header_kdump/max_mapnr_64"].ShouldBe("64 (0x40)");
         all["sub_header_kdump/offset_note"].ShouldBe("4200 (0x1068)");
+        all["header/tasks[nr_cpus]"].ShouldBe("0, 0");
+        all["sub_header_kdump/num_prstatus_notes"].ShouldBe("1");
+        all["sub_header_kdump/notes[0]/pid"].ShouldBe("77");
+        all["sub_header_kdump/notes[0]/RIP"].ShouldBe("ffffffff81234567");
+        all["sub_header_kdump/NOTE offsets"].ShouldBe("1068 (NT_PRSTATUS), 11cc (VMCOREINFO)");
+        all["sub_header_kdump/vmcoreinfo"]!.ShouldStartWith("OSRELEASE=6.1.0-test\nPAGESIZE=4096");
         all.ShouldContainKey("sub_header_kdump/offset_eraseinfo");
         all["total_valid_pages"].ShouldBe("2");
     }

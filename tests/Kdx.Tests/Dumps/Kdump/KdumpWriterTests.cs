@@ -174,6 +174,39 @@ public class KdumpWriterTests
     }
 
     [Fact]
+    public void A_qemu_header_is_completed_from_vmcoreinfo_and_memory()
+    {
+        // QEMU 7.2's kdump-zlib: utsname with only the machine, timestamp 0, and a phys_base it got wrong
+        // (it parses VMCOREINFO's decimal NUMBER(phys_base) as hex).
+        const ulong initUtsNs = 0xffffffff80000000 + 0x100000 + 0x3010; // with phys_base -0x100000: physical 0x3010
+        var uts = new byte[4096];
+        string[] fields = ["Linux", "(none)", "6.1.0-56-cloud-amd64", "#1 SMP PREEMPT_DYNAMIC", "x86_64", "(none)"];
+        for (int i = 0; i < 6; i++)
+        {
+            Encoding.ASCII.GetBytes(fields[i]).CopyTo(uts, 0x10 + (i * 65));
+        }
+
+        var b = new KdumpBuilder
+        {
+            Utsname = [string.Empty, string.Empty, string.Empty, string.Empty, "x86_64", string.Empty],
+            Timestamp = 0,
+            PhysBase = 0xfffffffa7cff7daa,
+            DumpLevel = 1,
+            VmcoreInfo = $"OSRELEASE=6.1.0-56-cloud-amd64\nSYMBOL(init_uts_ns)={initUtsNs:x}\nOFFSET(uts_namespace.name)=0\nNUMBER(phys_base)=-1048576\nCRASHTIME=1795553402\n",
+        }.WithPages(0, 1);
+        b.Pages[3] = uts;
+        using var source = KdumpReaderTests.Open(b.Build().Bytes);
+        var (dump, _, _) = Convert(source, new KdumpWriterOptions());
+        using (dump)
+        {
+            dump.Header.Utsname.ShouldBe(new DumpUtsname(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5]));
+            dump.Header.TimestampSeconds.ShouldBe(1795553402);
+            dump.Header.TimestampMicroseconds.ShouldBe(0);
+            dump.SubHeader.PhysBase.ShouldBe(unchecked((ulong)-1048576));
+        }
+    }
+
+    [Fact]
     public void Without_a_utsname_in_memory_the_header_names_the_release()
     {
         var source = new MemoryDump().AddSegment(0, new byte[8192]).AddNote("VMCOREINFO", 0, "OSRELEASE=5.10.0-32\n"u8.ToArray());
