@@ -4,5 +4,16 @@ namespace Kdx.Cli;
 public static class Program
 {
     /// <summary>Entry point.</summary>
-    public static int Main(string[] args) => KdxMain.Run(args, Console.In, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
+        try
+        {
+            return KdxMain.Run(args, Console.In, stdout, Console.Error, !Console.IsInputRedirected);
+        }
+        finally
+        {
+            stdout.Flush();
+        }
+    }
 }
