@@ -28,14 +28,19 @@ public enum PageCompression
     Zstd,
 }
 
-/// <summary>Compresses and decompresses single dump pages.</summary>
-public static class PageCodec
+/// <summary>
+/// Compresses and decompresses single dump pages. An instance keeps per-codec state and is not
+/// thread-safe: use one per reader or per thread (the shape of the compression branch's class).
+/// </summary>
+public sealed class PageCodec : IDisposable
 {
+    private Compressor? _zstdOut;
+    private Decompressor? _zstdIn;
     /// <summary>
     /// Decompresses <paramref name="source"/> into <paramref name="destination"/>. Returns false (never
     /// throws) when the data is corrupt, the method is unavailable, or the output does not fit.
     /// </summary>
-    public static bool TryDecompress(PageCompression kind, ReadOnlySpan<byte> source, Span<byte> destination, out int written)
+    public bool TryDecompress(PageCompression kind, ReadOnlySpan<byte> source, Span<byte> destination, out int written)
     {
         written = 0;
         try
@@ -56,10 +61,7 @@ public static class PageCodec
                 case PageCompression.Snappy:
                     return Snappy.TryDecompress(source, destination, out written);
                 case PageCompression.Zstd:
-                    using (var d = new Decompressor())
-                    {
-                        return d.TryUnwrap(source, destination, out written);
-                    }
+                    return (_zstdIn ??= new Decompressor()).TryUnwrap(source, destination, out written);
 
                 default:
                     return false;
@@ -76,7 +78,7 @@ public static class PageCodec
     /// Compresses <paramref name="source"/> into <paramref name="destination"/> and returns the compressed
     /// length, or -1 when the method is unavailable, the result does not fit, or it is not smaller than the input.
     /// </summary>
-    public static int Compress(PageCompression kind, ReadOnlySpan<byte> source, Span<byte> destination)
+    public int Compress(PageCompression kind, ReadOnlySpan<byte> source, Span<byte> destination)
     {
         int n;
         switch (kind)
@@ -88,11 +90,7 @@ public static class PageCodec
                 n = Snappy.TryCompress(source, destination, out int s) ? s : -1;
                 break;
             case PageCompression.Zstd:
-                using (var c = new Compressor(1))
-                {
-                    n = c.TryWrap(source, destination, out int z) ? z : -1;
-                }
-
+                n = (_zstdOut ??= new Compressor(1)).TryWrap(source, destination, out int z) ? z : -1;
                 break;
             default:
                 return -1;
@@ -101,13 +99,22 @@ public static class PageCodec
         return n >= 0 && n < source.Length ? n : -1;
     }
 
-    /// <summary>The largest compressed size of <paramref name="length"/> input bytes.</summary>
-    public static int MaxCompressedSize(PageCompression kind, int length) => kind switch
+    /// <summary>The largest compressed size of <paramref name="inputLength"/> input bytes.</summary>
+    public static int MaxCompressedSize(PageCompression kind, int inputLength) => kind switch
     {
-        PageCompression.Snappy => Snappy.GetMaxCompressedLength(length),
-        PageCompression.Zstd => (int)Compressor.GetCompressBound(length),
-        _ => length + (length / 16) + 64 + 3,
+        PageCompression.Snappy => Snappy.GetMaxCompressedLength(inputLength),
+        PageCompression.Zstd => (int)Compressor.GetCompressBound(inputLength),
+        _ => inputLength + (inputLength / 16) + 64 + 3,
     };
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _zstdIn?.Dispose();
+        _zstdOut?.Dispose();
+        _zstdIn = null;
+        _zstdOut = null;
+    }
 
     private static bool TryInflate(ReadOnlySpan<byte> source, Span<byte> destination, out int written)
     {

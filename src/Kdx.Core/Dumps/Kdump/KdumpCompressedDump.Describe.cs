@@ -105,7 +105,12 @@ public sealed partial class KdumpCompressedDump
             s.Add("size_vmcoreinfo", Dec(k.SizeVmcoreinfo));
             if (part.VmcoreInfo is { } info && k.OffsetVmcoreinfo != 0 && k.SizeVmcoreinfo != 0)
             {
-                s.Add("vmcoreinfo", info.Text.TrimEnd('\n'));
+                var text = s.Section("vmcoreinfo");
+                foreach (var line in info.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    int eq = line.IndexOf('=', StringComparison.Ordinal);
+                    text.Add(eq > 0 ? line[..eq] : line, eq > 0 ? line[(eq + 1)..] : string.Empty);
+                }
             }
         }
 

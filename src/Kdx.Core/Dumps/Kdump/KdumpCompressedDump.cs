@@ -197,6 +197,11 @@ public sealed partial class KdumpCompressedDump : DumpFile
             {
                 p.Source.Dispose();
             }
+
+            foreach (var p in _pages)
+            {
+                p.Dispose();
+            }
         }
 
         base.Dispose(disposing);

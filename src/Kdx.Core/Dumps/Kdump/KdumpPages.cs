@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using Kdx.Core.Compression;
 using Kdx.Core.IO;
 using Kdx.Core.Memory;
@@ -10,7 +11,7 @@ namespace Kdx.Core.Dumps.Kdump;
 /// page data → decompressed page. Every descriptor is checked before it is trusted; a failure is a
 /// <see cref="ReadStatus"/>, and <see cref="Explain"/> says in words what was wrong and where.
 /// </summary>
-internal sealed class KdumpPages
+internal sealed class KdumpPages : IDisposable
 {
     private const int CachedPages = 16; // as many as crash keeps (diskdump_mod.h: DISKDUMP_CACHED_PAGES)
 
@@ -18,6 +19,7 @@ internal sealed class KdumpPages
     private readonly PageCache _cache;
     private readonly IMappedByteSource? _mapped;
     private readonly int _blockSize;
+    private readonly ConcurrentBag<PageCodec> _codecs = []; // a codec is not thread-safe: one per concurrent reader
     private long _rankBase = -1;
     private long _decompressions;
 
@@ -96,7 +98,10 @@ internal sealed class KdumpPages
 
             var output = page.AsSpan(0, _blockSize);
             Interlocked.Increment(ref _decompressions);
-            if (!PageCodec.TryDecompress(kind, packed, output, out int written) || written != _blockSize)
+            var codec = _codecs.TryTake(out var c) ? c : new PageCodec();
+            bool ok = codec.TryDecompress(kind, packed, output, out int written) && written == _blockSize;
+            _codecs.Add(codec);
+            if (!ok)
             {
                 return ReadStatus.DecompressionFailed;
             }
@@ -141,6 +146,15 @@ internal sealed class KdumpPages
             Outcome.Found when status == ReadStatus.Truncated => $"file truncated at offset {length} while reading {data}",
             _ => $"{page}: {status.Describe()}",
         };
+    }
+
+    /// <summary>Frees the codecs.</summary>
+    public void Dispose()
+    {
+        while (_codecs.TryTake(out var codec))
+        {
+            codec.Dispose();
+        }
     }
 
     /// <summary>Finds and checks the page descriptor of <paramref name="pfn"/>.</summary>

@@ -141,6 +141,7 @@ public static partial class KdumpWriter
         var data = new KdumpRegion(sink, dataAt, DataBuffer);
         var page = new byte[pageSize];
         var packed = new byte[Math.Max(pageSize, PageCodec.MaxCompressedSize(options.Compression, pageSize))];
+        using var codec = new PageCodec();
         Span<byte> desc = stackalloc byte[KdumpFormat.PageDescriptorSize];
         var zeroPage = default(PageDescriptor);
         if (options.ExcludeZeroPages)
@@ -183,7 +184,7 @@ public static partial class KdumpWriter
                 }
                 else
                 {
-                    int n = PageCodec.Compress(options.Compression, page, packed);
+                    int n = codec.Compress(options.Compression, page, packed);
                     if (n > 0)
                     {
                         pd = new PageDescriptor(data.Position, (uint)n, KdumpFormat.FlagOf(options.Compression), 0);
