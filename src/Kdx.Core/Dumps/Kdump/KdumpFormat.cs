@@ -74,16 +74,16 @@ public static class KdumpFormat
     /// </summary>
     public static bool TryGetCompression(KdumpFlags flags, out PageCompression kind)
     {
-        kind = (flags & CompressionMask) switch
+        var bits = flags & CompressionMask;
+        kind = bits switch
         {
-            KdumpFlags.None => PageCompression.None,
             KdumpFlags.CompressedZlib => PageCompression.Zlib,
             KdumpFlags.CompressedLzo => PageCompression.Lzo,
             KdumpFlags.CompressedSnappy => PageCompression.Snappy,
             KdumpFlags.CompressedZstd => PageCompression.Zstd,
-            _ => (PageCompression)(-1),
+            _ => PageCompression.None,
         };
-        return kind >= PageCompression.None;
+        return bits == KdumpFlags.None || kind != PageCompression.None;
     }
 
     /// <summary>The names of a status or flags value, e.g. "DUMP_DH_COMPRESSED_LZO|DUMP_DH_EXCLUDED_VMEMMAP".</summary>
