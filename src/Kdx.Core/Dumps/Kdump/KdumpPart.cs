@@ -46,15 +46,6 @@ internal sealed class KdumpPart
     /// <summary>The pfn after the last one whose descriptor this file holds.</summary>
     public ulong EndPfn { get; private init; }
 
-    /// <summary>The file offset of the 1st bitmap.</summary>
-    public long BitmapOffset { get; private init; }
-
-    /// <summary>The size of each bitmap in bytes.</summary>
-    public long BitmapLength { get; private init; }
-
-    /// <summary>Whether the file has a separate 2nd bitmap (crash: dump_is_partial); if not, the 1st serves for both.</summary>
-    public bool HasDumpableBitmap { get; private init; }
-
     /// <summary>The file offset of the first page descriptor.</summary>
     public long DescriptorsOffset { get; private init; }
 
@@ -164,9 +155,6 @@ internal sealed class KdumpPart
             IsSplit = split,
             StartPfn = start,
             EndPfn = end,
-            BitmapOffset = bitmapOffset,
-            BitmapLength = oneLength,
-            HasDumpableBitmap = two,
             DescriptorsOffset = bitmapOffset + bitmapBytes,
             Ram = ram,
             Dumpable = dumpable,

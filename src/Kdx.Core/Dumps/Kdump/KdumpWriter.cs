@@ -15,7 +15,8 @@ namespace Kdx.Core.Dumps.Kdump;
 /// KdumpWriteResult result = KdumpWriter.Write(dump, output, options);
 /// </code>
 /// Pages are read and written once, in pfn order; memory use is the two bitmaps (max_mapnr / 4 bytes)
-/// and a few buffers, whatever the dump size.
+/// and a few buffers, whatever the dump size. Pages the source excluded stay excluded, unless the source
+/// was opened with <see cref="DumpOpenOptions.ZeroExcluded"/>: then they are written as zero pages.
 /// </summary>
 public static partial class KdumpWriter
 {
@@ -108,6 +109,13 @@ public static partial class KdumpWriter
             for (ulong pfn = r.Start >> shift; pfn < Math.Min(maxMapnr, (r.End + (ulong)source.PageSize - 1) >> shift); pfn++)
             {
                 var state = source.GetPageState(pfn);
+                if (state == PageState.Excluded && source.Options.ZeroExcluded)
+                {
+                    // The caller reads excluded pages as zeros (crash's --zero_excluded; what crash and
+                    // makedumpfile make of a filtered ELF's memsz > filesz gaps): write them as zero pages.
+                    state = PageState.Present;
+                }
+
                 if (state == PageState.NotInDump)
                 {
                     continue;

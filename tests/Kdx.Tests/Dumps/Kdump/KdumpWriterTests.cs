@@ -85,6 +85,23 @@ public class KdumpWriterTests
     }
 
     [Fact]
+    public void A_source_opened_with_zero_excluded_gives_zero_pages_for_its_excluded_ones()
+    {
+        var b = Source();
+        using var source = KdumpReaderTests.Open(b.Build().Bytes, new DumpOpenOptions { ZeroExcluded = true });
+        var (dump, result, _) = Convert(source, new KdumpWriterOptions { ExcludeZeroPages = true });
+        using (dump)
+        {
+            dump.GetPageState(4).ShouldBe(PageState.Present);
+            KdumpReaderTests.ReadPage(dump, 4).ShouldBe(new byte[4096]);
+            KdumpReaderTests.ReadPage(dump, 201).ShouldBe(new byte[4096]);
+            result.SourceExcludedPages.ShouldBe(0);
+            result.ZeroPages.ShouldBe(3);
+            dump.GetPageState(5).ShouldBe(PageState.NotInDump);
+        }
+    }
+
+    [Fact]
     public void The_layout_is_makedumpfiles()
     {
         var b = Source();
