@@ -219,6 +219,20 @@ public class KdumpBadInputTests
     }
 
     [Fact]
+    public void A_corrupt_lzo_page_fails_to_decompress()
+    {
+        var b = new KdumpBuilder { Compression = PageCompression.Lzo };
+        b.Pages[1] = KdumpBuilder.RepeatingPage(0x11223344);
+        var built = b.Build();
+        var (offset, size) = built.DataOf[1];
+        size.ShouldBeLessThan(4096);
+        built.Bytes[offset + size - 4] = 0xff; // the match distance now reaches far before the start of the page
+        using var dump = KdumpReaderTests.Open(built.Bytes);
+        dump.Read(4096, new byte[4096], out _).ShouldBe(ReadStatus.DecompressionFailed);
+        dump.ExplainFailure(4096, ReadStatus.DecompressionFailed)!.ShouldStartWith("lzo the page data of pfn 0x1");
+    }
+
+    [Fact]
     public void A_page_that_decompresses_short_fails()
     {
         var b = new KdumpBuilder { Compression = PageCompression.Zlib };
