@@ -225,6 +225,24 @@ public class KdumpReaderTests
     }
 
     [Fact]
+    public void Concurrent_readers_get_the_right_pages()
+    {
+        var codecs = new[] { PageCompression.Zlib, PageCompression.Snappy, PageCompression.Zstd, PageCompression.None };
+        var b = new KdumpBuilder { MaxMapnr = 200, CodecFor = pfn => codecs[pfn % 4] };
+        b.WithPages(Enumerable.Range(0, 200).Where(i => i % 3 != 0).Select(i => (ulong)i).ToArray());
+        using var dump = Open(b.Build().Bytes);
+        var pfns = b.Pages.Keys.ToArray();
+        Parallel.For(0, 1000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            ulong pfn = pfns[(i * 37) % pfns.Length];
+            var buf = new byte[512];
+            int off = (i % 8) * 512;
+            dump.Read((pfn * 4096) + (ulong)off, buf, out _).ShouldBe(ReadStatus.Ok);
+            buf.ShouldBe(b.Pages[pfn][off..(off + 512)]);
+        });
+    }
+
+    [Fact]
     public void Many_pages_over_several_rank_blocks_are_located()
     {
         // Pfns spread over more than one 65536-bit super block and many 512-bit blocks.
