@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Times Kdx against crash on the same dump, in one run, and prints the ratios.
+
+    bench/compare.py --vmlinux VMLINUX --dump DUMP [--dump DUMP2] [--suite dump,...] [--pages 10000]
+    bench/compare.py --testbed [--kernel 6.1.0-56-cloud-amd64] [--scenario sysrq] [--format kdump-lzo]
+
+Each tool runs as one session fed over a pipe. After each step we send `echo SENTINEL` and time how
+long the sentinel takes to come back (both tools have `echo`), so start-up and every command are
+timed the same way for both. Peak memory is the child's ru_maxrss (os.wait4).
+
+Suites:
+  dump   start-up to the first answer; 10,000 random page reads (`rd -p -64 ADDR 1` at random
+         present pages chosen by `Kdx.Bench pick-pages`, the same list for both tools)
+Ratios are Kdx / crash: below 1 means Kdx is faster or smaller.
+"""
+import argparse, json, os, select, subprocess, sys, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+class Session:
+    """One interactive session of a tool over pipes, with sentinel-based timing."""
+
+    def __init__(self, argv):
+        self.t0 = time.monotonic()
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, bufsize=0)
+        self.buf = b""
+        self.n = 0
+
+    def run(self, commands, timeout=3600):
+        """Sends the commands, then a sentinel; returns (seconds, output)."""
+        self.n += 1
+        sentinel = b"__KDX_BENCH_%d__" % self.n
+        data = "".join(c + "\n" for c in commands).encode() + b"echo " + sentinel + b"\n"
+        start = time.monotonic()
+        self._send(data)
+        out = self._until(sentinel, start + timeout)
+        return time.monotonic() - start, out
+
+    def _send(self, data):
+        # Write in pieces while draining output, so neither side blocks on a full pipe.
+        view = memoryview(data)
+        while view:
+            r, w, _ = select.select([self.p.stdout], [self.p.stdin], [], 60)
+            if r:
+                self._read()
+            if w:
+                n = os.write(self.p.stdin.fileno(), view[:65536])
+                view = view[n:]
+
+    def _read(self):
+        chunk = os.read(self.p.stdout.fileno(), 1 << 20)
+        if not chunk:
+            raise EOFError("the tool exited: " + self.buf[-2000:].decode(errors="replace"))
+        self.buf += chunk
+
+    def _until(self, sentinel, deadline):
+        while True:
+            i = self.buf.find(sentinel + b"\n")
+            if i >= 0:
+                out, self.buf = self.buf[:i], self.buf[i + len(sentinel) + 1:]
+                return out.decode(errors="replace")
+            if time.monotonic() > deadline:
+                raise TimeoutError("no answer in time")
+            r, _, _ = select.select([self.p.stdout], [], [], 1)
+            if r:
+                self._read()
+
+    def close(self):
+        self.p.stdin.write(b"q\n")
+        self.p.stdin.close()
+        _, status, usage = os.wait4(self.p.pid, 0)
+        self.p.returncode = status
+        return usage.ru_maxrss  # KiB on Linux
+
+
+def testbed_dump(kernel, scenario, fmt):
+    root = os.environ.get("KDX_TESTBED", "/var/cache/kdx/testbed")
+    index = json.load(open(os.path.join(root, "index.json")))
+    for run in index["runs"]:
+        if run["kernel"].startswith(kernel) and run["scenario"] == scenario:
+            return run["vmlinux"], run["formats"][fmt]["files"]
+    sys.exit("no such test-bed run: %s %s" % (kernel, scenario))
+
+
+def kdx_binary():
+    out = os.path.join(ROOT, "artifacts", "kdx")
+    subprocess.run([os.path.join(ROOT, "kdx"), "--version"], check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(out, "kdx")
+
+
+def pick_pages(dump, count, seed=1):
+    p = subprocess.run(["dotnet", "run", "-c", "Release", "--project", os.path.join(HERE, "Kdx.Bench"), "--",
+                        "pick-pages", str(count), str(seed)] + dump, check=True, capture_output=True, text=True)
+    return p.stdout.split()
+
+
+def measure(argv, steps):
+    s = Session(argv)
+    results = {}
+    for name, commands in steps:
+        seconds, out = s.run(commands)
+        results[name] = seconds
+        if name == "start-up":
+            results[name] = time.monotonic() - s.t0
+    results["peak memory (MiB)"] = s.close() / 1024
+    return results
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--vmlinux")
+    ap.add_argument("--dump", action="append", default=[])
+    ap.add_argument("--testbed", action="store_true")
+    ap.add_argument("--kernel", default="6.1.0")
+    ap.add_argument("--scenario", default="sysrq")
+    ap.add_argument("--format", default="kdump-lzo")
+    ap.add_argument("--suite", default="dump")
+    ap.add_argument("--pages", type=int, default=10000)
+    ap.add_argument("--crash", default="/usr/bin/crash")
+    a = ap.parse_args()
+    if a.testbed:
+        a.vmlinux, a.dump = testbed_dump(a.kernel, a.scenario, a.format)
+    if not a.vmlinux or not a.dump:
+        ap.error("give --vmlinux and --dump, or --testbed")
+
+    steps = [("start-up", [])]
+    if "dump" in a.suite.split(","):
+        addrs = pick_pages(a.dump, a.pages)
+        steps.append(("%d random page reads" % len(addrs), ["rd -p -64 %s 1" % x for x in addrs]))
+
+    kdx = measure([kdx_binary(), "-s", a.vmlinux] + a.dump, steps)
+    crash = measure([a.crash, "-s", a.vmlinux] + a.dump, steps)
+    print("dump: %s" % " ".join(a.dump))
+    print("%-28s %12s %12s %8s" % ("metric", "kdx", "crash", "ratio"))
+    for k in kdx:
+        unit = "" if "MiB" in k else " s"
+        ratio = kdx[k] / crash[k] if crash[k] else float("nan")
+        print("%-28s %10.3f%s %10.3f%s %8.3f" % (k, kdx[k], unit, crash[k], unit, ratio))
+
+
+if __name__ == "__main__":
+    main()
