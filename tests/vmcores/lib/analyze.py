@@ -237,7 +237,7 @@ def commands(addrs):
         "rd -p %s 4" % next(p["paddr"] for p in addrs["ptov"] if p["desc"] == "vmlab_objs[0]"),
         "rd -d %s 4" % item,
         "rd -x %s 4" % obj0,
-        "rd -s %s 8" % m["sys_call_table"],
+        "rd -s %s 8" % m["sys_call_table"] if m["sys_call_table"] else None,
         "rd -s %s 8" % sp if sp else None,
         "rd linux_banner 8",
     ]

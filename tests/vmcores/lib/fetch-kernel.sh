@@ -9,7 +9,7 @@
 #     $TB/kernels/$KVER/{img,dbg,hdr}/     unpacked packages
 #     $TB/kernels/$KVER/vmlinuz            -> img/boot/vmlinuz-$KVER
 #     $TB/kernels/$KVER/vmlinux            -> dbg/usr/lib/debug/boot/vmlinux-$KVER
-#     $TB/kernels/$KVER/System.map         -> img/boot/System.map-$KVER
+#     $TB/kernels/$KVER/System.map         -> dbg/usr/lib/debug/boot/System.map-$KVER
 #     $TB/kernels/$KVER/modules            -> img/lib/modules/$KVER
 #     $TB/kernels/$KVER/build              -> hdr/usr/src/linux-headers-$KVER (absolute links fixed)
 #     $TB/kernels/$KVER/.done              written last: the kernel is complete
@@ -65,7 +65,7 @@ if [ ! -e "$K/hdr/.done" ]; then
     touch "$K/hdr/.done"
 fi
 ln -sfn "img/boot/vmlinuz-$KVER" "$K/vmlinuz"
-ln -sfn "img/boot/System.map-$KVER" "$K/System.map"
+ln -sfn "dbg/usr/lib/debug/boot/System.map-$KVER" "$K/System.map"   # the image ships a stub
 ln -sfn "dbg/usr/lib/debug/boot/vmlinux-$KVER" "$K/vmlinux"
 ln -sfn "img/lib/modules/$KVER" "$K/modules"
 ln -sfn "hdr/usr/src/linux-headers-$KVER" "$K/build"

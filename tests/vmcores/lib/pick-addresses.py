@@ -211,7 +211,8 @@ meta = {
     "per_cpu_offset": ["0x%x" % o for o in per_cpu_offset],
     "kaslr_text_offset": "0x%x" % (sym("_stext") - 0xFFFFFFFF81000000),
     "panic_task": None if crashed is None else "0x%x" % crashed.value_(),
-    "linux_banner": "0x%x" % sym("linux_banner"), "sys_call_table": "0x%x" % sym("sys_call_table"),
+    "linux_banner": "0x%x" % sym("linux_banner"),
+    "sys_call_table": None if sym("sys_call_table") is None else "0x%x" % sym("sys_call_table"),
     "tasks": len(tasks),
 }
 json.dump({"meta": meta, "addresses": addresses, "ptov": ptov}, open(out_path, "w"), indent=1)
