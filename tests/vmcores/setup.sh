@@ -21,7 +21,7 @@ LIB=$SRC/lib
 export TB=${KDX_TESTBED:-/var/cache/kdx/testbed}
 # Bump when the layout or contents of a published run change: runs made by
 # another version are rebuilt.
-export TESTBED_VERSION=1
+export TESTBED_VERSION=2
 K61=6.1.0-56-cloud-amd64
 K612=6.12.117+deb12-cloud-amd64
 MODE=ci

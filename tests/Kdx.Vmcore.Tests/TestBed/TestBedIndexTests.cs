@@ -24,6 +24,9 @@ public sealed class TestBedIndexTests
                 File.Exists(f).ShouldBeTrue($"{run}: {f} is missing");
                 new FileInfo(f).Length.ShouldBeGreaterThan(0, $"{run}: {f} is empty");
             }
+
+            // the linux-image package ships a one-line stub; the real map is in the -dbg package
+            new FileInfo(run.SystemMap).Length.ShouldBeGreaterThan(1_000_000, $"{run}: {run.SystemMap} is a stub");
         }
     }
 

@@ -114,6 +114,7 @@ def reassemble():
     rc, txt, dt = sh("makedumpfile --message-level 22 -R %s < %s" % (dst, src), shell=True)
     if rc != 0 or not os.path.exists(dst):
         die("makedumpfile -R failed: " + txt[-500:])
+    os.chmod(dst, 0o644)    # makedumpfile creates it 0600
     log("makedumpfile -R: %.1fs" % dt)
     return round(dt, 2)
 
@@ -293,6 +294,15 @@ def main():
                 die("missing or empty dump file " + f)
     # the module with its DWARF, next to the dumps (crash "mod -s", drgn "-s vmlab.ko")
     shutil.copy(os.path.join(TB, "build", KVER, "vmlab.ko"), os.path.join(D, "vmlab.ko"))
+    # both halves of the split dump must hold pages (kdump_sub_header: start_pfn, end_pfn)
+    split = []
+    for f in ("kdump/vmcore.split-lzo.1", "kdump/vmcore.split-lzo.2"):
+        with open(os.path.join(D, f), "rb") as fh:
+            h = fh.read(4096 + 32)
+        split.append(struct.unpack_from("<QQ", h, 4096 + 16))
+    an["checks"]["split pfn ranges"] = [["0x%x" % a, "0x%x" % b] for a, b in split]
+    if any(a >= b for a, b in split):
+        die("degenerate makedumpfile --split output: pfn ranges %s" % split)
     an["seconds_reassemble"] = reassemble()
     an["guest_ps_processes"] = guest_ps()
     for f in ("console.log", "kdump/dmesg.txt"):
