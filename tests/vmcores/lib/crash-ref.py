@@ -28,9 +28,10 @@ there is none).  OUT.json:
 """
 import json, os, re, select, subprocess, sys, time
 
-CMD_TIMEOUT = float(os.environ.get("CMD_TIMEOUT", "180"))
-START_TIMEOUT = float(os.environ.get("START_TIMEOUT", "240"))
-TOTAL_TIMEOUT = float(os.environ.get("TOTAL_TIMEOUT", "1200"))
+# Generous: on a busy 2-core machine `list ... -s` alone has taken over 180 s.
+CMD_TIMEOUT = float(os.environ.get("CMD_TIMEOUT", "900"))
+START_TIMEOUT = float(os.environ.get("START_TIMEOUT", "600"))
+TOTAL_TIMEOUT = float(os.environ.get("TOTAL_TIMEOUT", "3600"))
 MAX_RESTARTS = int(os.environ.get("MAX_RESTARTS", "4"))
 PANIC_TASK = "<panic task>"
 MODES = [("default", []), ("kaslr-auto-no-modules", ["--kaslr", "auto", "--no_modules"])]

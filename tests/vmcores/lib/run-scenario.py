@@ -19,7 +19,7 @@ the kdump kernel (kexec -p), start a workload and trigger SCENARIO.
 Environment: TB (test-bed cache root, required), MEM (512M), SMP (2),
 CRASHKERNEL (192M), CPU (max,la57=off; "max" gives 5-level paging),
 KDUMP (1; 0 = no kdump, host dumps only), DUMPLEVEL (31),
-HOSTFORMATS (elf,elf-paging,kdump-zlib), TIMEOUT_PANIC (300), TIMEOUT_CAPTURE (900).
+HOSTFORMATS (elf,elf-paging,kdump-zlib), TIMEOUT_PANIC (600), TIMEOUT_CAPTURE (900).
 """
 import json, os, select, shutil, socket, subprocess, sys, time
 
@@ -32,7 +32,7 @@ CPU = os.environ.get("CPU", "max,la57=off")
 KDUMP = os.environ.get("KDUMP", "1") == "1"
 DL = os.environ.get("DUMPLEVEL", "31")
 HOSTFORMATS = os.environ.get("HOSTFORMATS", "elf,elf-paging,kdump-zlib").split(",")
-T_PANIC = float(os.environ.get("TIMEOUT_PANIC", "300"))
+T_PANIC = float(os.environ.get("TIMEOUT_PANIC", "600"))   # generous: TCG on a busy 2-core host
 T_CAPTURE = float(os.environ.get("TIMEOUT_CAPTURE", "900"))
 
 K = os.path.join(TB, "kernels", KVER)
