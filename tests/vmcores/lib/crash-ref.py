@@ -20,7 +20,8 @@ first sentinel comes back.
 
 COMMANDS.json is a list of command strings; "<panic task>" in a command is
 replaced by the task address from the `bt` output (the command is skipped if
-there is none).  OUT.json:
+there is none).  An entry may also be {"cmd": ..., "skip": reason}: it is then
+recorded with status "skipped" and that note, without running.  OUT.json:
   {"tool": "crash 8.0.2", "opens": bool, "mode": "default"|"kaslr-auto-no-modules"|null,
    "crash_args": [...], "open_error": str|null, "attempts": [...],
    "startup": {"output": str, "seconds": float},
@@ -101,7 +102,9 @@ def open_error_d1(args):
 def main():
     vmlinux, cmds_file, out_file = sys.argv[1:4]
     dumps = sys.argv[4:]
-    commands = json.load(open(cmds_file))
+    entries = json.load(open(cmds_file))
+    commands = [e if isinstance(e, str) else e["cmd"] for e in entries]
+    skip = {e["cmd"]: e["skip"] for e in entries if not isinstance(e, str)}
     t_start = time.time()
     res = {"tool": "crash", "crash_version": subprocess.run(["crash", "-v"], capture_output=True, text=True,
                                                              env=ENV).stdout.split("\n")[0].strip(),
@@ -135,6 +138,10 @@ def main():
         restarts = 0
         panic_task = None
         for cmd in commands:
+            if cmd in skip:
+                res["commands"].append({"cmd": cmd, "output": None, "seconds": None, "status": "skipped",
+                                        "note": skip[cmd]})
+                continue
             if PANIC_TASK in cmd:
                 if not panic_task:
                     res["commands"].append({"cmd": cmd, "output": None, "seconds": None,
