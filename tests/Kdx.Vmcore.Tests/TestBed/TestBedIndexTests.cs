@@ -53,9 +53,18 @@ public sealed class TestBedIndexTests
                 }
             }
 
-            // crash 8.0.2 opens every 6.1 dump (it cannot open 6.12 ones without --kaslr auto).
+            // crash 8.0.2 opens every 6.1 dump (it cannot open 6.12 ones without --kaslr auto),
+            // and there every command completed (none hung or killed crash).
             if (run.Kernel.StartsWith("6.1.", StringComparison.Ordinal))
             {
+                foreach (var f in run.Formats.Values)
+                {
+                    var reference = f.LoadCrashReference()!;
+                    reference.Opens.ShouldBeTrue($"{run} {f}");
+                    reference.Commands.Where(c => c.Status is not ("ok" or "skipped")).Select(c => c.Cmd)
+                        .ShouldBeEmpty($"{run} {f}: incomplete crash references");
+                }
+
                 var elf = run.Formats["elf"].LoadCrashReference()!;
                 elf.Mode.ShouldBe("default");
                 elf.Output("sys")!.ShouldContain("PANIC:");
