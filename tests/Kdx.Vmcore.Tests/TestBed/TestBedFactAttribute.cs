@@ -1,0 +1,18 @@
+namespace Kdx.Vmcore.Tests.TestBed;
+
+/// <summary>
+/// A fact that needs the real-vmcore test bed: reported as skipped (with the command that builds
+/// it) when index.json is missing, instead of failing every test of a machine without the data.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public sealed class TestBedFactAttribute : FactAttribute
+{
+    /// <summary>Sets Skip when the test bed is not available.</summary>
+    public TestBedFactAttribute()
+    {
+        if (TestBedIndex.UnavailableReason is { } why)
+        {
+            Skip = why;
+        }
+    }
+}

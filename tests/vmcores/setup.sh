@@ -1,0 +1,130 @@
+#!/bin/bash
+# tests/vmcores/setup.sh [--ci | --full | --demo] [-j N]
+#
+# Builds Kdx's real-vmcore test bed in ${KDX_TESTBED:-/var/cache/kdx/testbed}:
+# Debian kernels booted under QEMU (TCG), crashed on purpose, dumped in every
+# common format (in-guest kdump + host-side QEMU dumps of the same crash),
+# with reference outputs from crash 8.0.2 and drgn, and an index.json that the
+# C# tests read.  See README.md.
+#
+#   --ci    (default) 6.1 sysrq, irqnull, sysrq-la57; 6.12 sysrq, oops
+#   --full  both kernels x sysrq oops bug softlockup irqnull, + sysrq-la57 each
+#   --demo  6.1 sysrq only; the last line of stdout is the demo dump
+#           (makedumpfile -l -d 31)
+#   -j N    runs analysed in parallel (default 2; guests always run one at a time)
+#
+# Idempotent: only what is missing is built; with everything in place it
+# returns in a second or two.  Concurrent invocations wait for each other (flock).
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")" && pwd)
+LIB=$SRC/lib
+export TB=${KDX_TESTBED:-/var/cache/kdx/testbed}
+# Bump when the layout or contents of a published run change: runs made by
+# another version are rebuilt.
+export TESTBED_VERSION=2
+K61=6.1.0-56-cloud-amd64
+K612=6.12.117+deb12-cloud-amd64
+MODE=ci
+JOBS=2
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --ci) MODE=ci; shift;;
+        --full) MODE=full; shift;;
+        --demo) MODE=demo; shift;;
+        -j) JOBS=${2:?-j needs a number}; shift 2;;
+        -j*) JOBS=${1#-j}; shift;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
+        *) echo "setup.sh: unknown argument $1 (try --help)" >&2; exit 2;;
+    esac
+done
+say() { echo "[testbed $(date +%H:%M:%S)] $*"; }
+fail() { echo "[testbed] ERROR: $*" >&2; exit 1; }
+
+# ---- the runs of each mode: "KVER SCENARIO [la57]" ----
+runs_of() {
+    case "$1" in
+        demo) echo "$K61 sysrq";;
+        ci)   printf '%s\n' "$K61 sysrq" "$K61 irqnull" "$K61 sysrq la57" "$K612 sysrq" "$K612 oops";;
+        full) for k in $K61 $K612; do
+                  for s in sysrq oops bug softlockup irqnull; do echo "$k $s"; done
+                  echo "$k sysrq la57"
+              done;;
+    esac
+}
+run_id() { set -- $1; echo "$1/$2${3:+-$3}"; }   # "KVER sysrq la57" -> KVER/sysrq-la57
+sets_json() {
+    local m sep=""
+    printf '{'
+    for m in ci full demo; do
+        printf '%s"%s": [' "$sep" "$m"; sep=", "
+        runs_of $m | while read -r r; do echo "\"$(run_id "$r")\""; done | paste -sd, | tr -d '\n'
+        printf ']'
+    done
+    printf '}'
+}
+export SETS; SETS=$(sets_json)
+
+mkdir -p "$TB/logs" || fail "cannot create $TB"
+exec 9>"$TB/.lock"
+if ! flock -n 9; then
+    say "another setup.sh is running on $TB; waiting for it"
+    flock 9
+fi
+
+# ---- 1. host packages (installed only when missing) ----
+PKGS="qemu-system-x86 crash makedumpfile kexec-tools busybox-static cpio e2fsprogs liblzo2-dev
+      python3-drgn xz-utils zstd gcc libc6-dev make python3"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    say "installing missing packages:$missing"
+    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing; } \
+        > "$TB/logs/apt.log" 2>&1 || fail "apt-get install failed (see $TB/logs/apt.log)"
+fi
+
+# ---- 2. what is missing? ----
+todo=()
+while read -r r; do
+    id=$(run_id "$r")
+    if [ "$(cat "$TB/runs/$id/.complete" 2>/dev/null)" != "$TESTBED_VERSION" ]; then todo+=("$r"); fi
+done < <(runs_of $MODE)
+
+if [ ${#todo[@]} -gt 0 ]; then
+    t0=$(date +%s)
+    say "mode $MODE: ${#todo[@]} run(s) to build in $TB (logs in $TB/logs)"
+    # ---- 3. kernels, module and initramfs for the kernels we need ----
+    for k in $(printf '%s\n' "${todo[@]}" | cut -d' ' -f1 | sort -u); do
+        if [ ! -e "$TB/kernels/$k/.done" ]; then
+            say "fetching kernel $k (apt-get download + dpkg-deb -x)"
+            "$LIB/fetch-kernel.sh" "$k" > "$TB/logs/fetch-$k.log" 2>&1 ||
+                fail "cannot fetch kernel $k (see $TB/logs/fetch-$k.log)"
+        fi
+        want=$("$LIB/inputs-hash.sh")
+        if [ "$(cat "$TB/build/$k/inputs.sha256" 2>/dev/null)" != "$want" ]; then
+            say "building vmlab.ko and the initramfs for $k"
+            "$LIB/build-initrd.sh" "$k" > "$TB/logs/initrd-$k.log" 2>&1 ||
+                fail "cannot build vmlab.ko/initramfs for $k (see $TB/logs/initrd-$k.log)"
+        fi
+    done
+    # ---- 4. the runs: guests one at a time, analyses up to JOBS in parallel ----
+    # (a failed run is reported by do-one.sh and detected below)
+    printf '%s\n' "${todo[@]}" | xargs -P "$JOBS" -L 1 "$LIB/do-one.sh" || true
+    say "runs finished in $(( $(date +%s) - t0 ))s"
+fi
+
+# ---- 5. index.json (always rewritten: cheap) ----
+"$LIB/make-index.py" > "$TB/logs/index.log" 2>&1 || fail "cannot write index.json (see $TB/logs/index.log)"
+bad=()
+while read -r r; do
+    id=$(run_id "$r")
+    [ "$(cat "$TB/runs/$id/.complete" 2>/dev/null)" = "$TESTBED_VERSION" ] || bad+=("$id")
+done < <(runs_of $MODE)
+if [ ${#bad[@]} -gt 0 ]; then
+    fail "not built: ${bad[*]} (see the logs in $TB/logs)"
+fi
+say "ready: $TB/index.json ($(runs_of $MODE | wc -l) runs for --$MODE, $(du -sh "$TB/runs" 2>/dev/null | cut -f1) of runs)"
+if [ $MODE = demo ]; then
+    echo "$TB/runs/$K61/sysrq/kdump/vmcore.kdump-lzo"
+fi
