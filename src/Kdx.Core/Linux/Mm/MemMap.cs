@@ -64,7 +64,7 @@ public sealed class MemMap
         }
 
         int pfnShift = (int)ssb - pageShift;
-        ulong sections = (endPfn + (1UL << pfnShift) - 1) >> pfnShift;
+        ulong sections = SectionsFor(endPfn, pfnShift);
         if (sections > MaxSections)
         {
             throw new KdxException($"the dump spans {sections} memory sections, more than the limit of {MaxSections}");
@@ -94,7 +94,7 @@ public sealed class MemMap
     /// <summary>A map of one virtual memmap for all page frames (for tests and kernels without mem_section).</summary>
     public static MemMap FromVmemmap(ulong vmemmap, int structPageSize, int pfnSectionShift, ulong endPfn)
     {
-        ulong sections = Math.Max(1, (endPfn + (1UL << pfnSectionShift) - 1) >> pfnSectionShift);
+        ulong sections = Math.Max(1, SectionsFor(endPfn, pfnSectionShift));
         var bases = new ulong[Math.Min(sections, MaxSections)];
         Array.Fill(bases, vmemmap);
         return new MemMap(bases, pfnSectionShift, structPageSize, "vmemmap");
@@ -116,6 +116,9 @@ public sealed class MemMap
 
     /// <summary>How many page frames from <paramref name="pfn"/> on have consecutive struct pages (to the section end).</summary>
     public ulong ContiguousFrom(ulong pfn) => (((pfn >> PfnSectionShift) + 1) << PfnSectionShift) - pfn;
+
+    private static ulong SectionsFor(ulong endPfn, int pfnShift) =>
+        (endPfn >> pfnShift) + ((endPfn & ((1UL << pfnShift) - 1)) != 0 ? 1UL : 0);
 
     private static MemMap? FromVmemmap(VmcoreInfo info, int structPage, int pageShift, ulong endPfn) =>
         info.Symbol("vmemmap") is { } v and not 0 ? FromVmemmap(v, structPage, Math.Max(0, 27 - pageShift), endPfn) : null;

@@ -87,7 +87,8 @@ public readonly record struct PageType
             return new PageType(PageTypeScheme.LowBitsCleared, LowBitsBase | bits, LowBitsBase, v);
         }
 
-        if ((bits & HighBitsBase) == 0)
+        // v6.11 leaves the low 16 bits to the owner, so its types never use them.
+        if ((bits & HighBitsBase) == 0 && (bits & 0xffff) == 0)
         {
             return new PageType(PageTypeScheme.HighBitsCleared, HighBitsBase | bits, HighBitsBase, v);
         }
