@@ -177,10 +177,39 @@ public sealed partial class ConvertRealDumpTests : IDisposable
         }
     }
 
-    private (DumpFile Dump, DumpLevelFilter Filter, KdumpWriteResult Result) ConvertAt31(TestBedRun run)
+    [TestBedTheory]
+    [InlineData("6.1")]
+    [InlineData("6.12")]
+    public void A_qemu_kdump_converts_with_its_cpu_notes_and_drops_what_the_elf_conversion_drops(string kernel)
     {
-        string output = Path.Combine(_dir, "vmcore.d31");
-        using (var program = KernelProgram.Open([Elf(run)]))
+        var run = Run(kernel);
+        string qemu = run.Formats["qemu-kdump-zlib"].Files.Single();
+        using var fromElf = ConvertAt31(run).Dump;
+        var (converted, filter, _) = ConvertAt31(run, qemu, "vmcore.qemu-d31");
+        using var fromQemu = converted;
+
+        // QEMU's CPU state notes (CR3, CR4) come through for the x86_64 layout.
+        fromQemu.Producer.ShouldBe(DumpProducer.Qemu);
+        fromQemu.Cpus.Count.ShouldBeGreaterThan(0);
+        fromQemu.Cpus.ShouldAllBe(c => c.Qemu != null && c.Qemu.Cr3 != 0);
+
+        // The same crash: the frames both dumps hold are kept or dropped alike. The QEMU dump also holds the
+        // BIOS flash below 4 GiB, which has no struct page and is kept.
+        filter.Counts[PageClass.NoStructPage].ShouldBeGreaterThan(0);
+        PresentPfns(fromElf).Where(p => fromQemu.GetPageState(p) != PageState.Present).ShouldBeEmpty();
+        foreach (var r in fromElf.PhysicalRanges)
+        {
+            for (ulong pfn = r.Start / Page; pfn < r.End / Page; pfn++)
+            {
+                fromQemu.GetPageState(pfn).ShouldBe(fromElf.GetPageState(pfn), $"pfn {pfn:x}");
+            }
+        }
+    }
+
+    private (DumpFile Dump, DumpLevelFilter Filter, KdumpWriteResult Result) ConvertAt31(TestBedRun run, string? input = null, string name = "vmcore.d31")
+    {
+        string output = Path.Combine(_dir, name);
+        using (var program = KernelProgram.Open([input ?? Elf(run)]))
         {
             var filter = DumpLevelFilter.Create(program, 31);
             var result = KdumpWriter.Write(program.Dump, output, KdumpWriterOptions.ForDumpLevel(31, PageCompression.Lzo, filter));

@@ -10,7 +10,7 @@ namespace Kdx.Core.Linux.Mm;
 /// 16 free pages) as an <see cref="IPageFilter"/> for <see cref="KdumpWriter"/>: it walks the kernel's
 /// mem_map in blocks of 4096 struct pages (256 KiB, one read each) as the writer asks about page frames
 /// in increasing order, and classifies each frame with <see cref="PageClassifier"/>.
-/// A frame whose struct page cannot be read is kept.
+/// A frame whose struct page cannot be read, or that has none, is kept.
 /// </summary>
 public sealed class DumpLevelFilter : IPageFilter
 {
@@ -23,6 +23,7 @@ public sealed class DumpLevelFilter : IPageFilter
     private readonly int _pageSize;
     private readonly byte[] _structPages;
     private readonly bool[] _readable = new bool[ChunkPages + 1];
+    private readonly bool[] _mapped = new bool[ChunkPages + 1];
     private readonly PageClass[] _classes = new PageClass[ChunkPages];
     private readonly List<PageRun> _pending = []; // blocks that started in an earlier chunk and go on past it
     private readonly long[] _counts = new long[Enum.GetValues<PageClass>().Length];
@@ -89,7 +90,7 @@ public sealed class DumpLevelFilter : IPageFilter
     {
         var cls = Classify(pfn);
         _counts[(int)cls]++;
-        return cls is PageClass.Kept or PageClass.Unreadable;
+        return cls is PageClass.Kept or PageClass.Unreadable or PageClass.NoStructPage;
     }
 
     /// <summary>The class of page frame <paramref name="pfn"/> (fastest when asked in increasing order).</summary>
@@ -109,6 +110,13 @@ public sealed class DumpLevelFilter : IPageFilter
         ulong first = chunk << ChunkShift;
         ReadStructPages(first);
         var carry = _classifier.Classify(first, _structPages, _readable, _classes);
+        for (int i = 0; i < ChunkPages; i++)
+        {
+            if (!_mapped[i])
+            {
+                _classes[i] = PageClass.NoStructPage;
+            }
+        }
 
         // Blocks begun in earlier chunks (a gigantic compound page) decide for their frames here.
         _pending.RemoveAll(r => r.End <= first);
@@ -136,12 +144,14 @@ public sealed class DumpLevelFilter : IPageFilter
         int size = _map.StructPageSize;
         int total = ChunkPages + 1;
         Array.Clear(_readable);
+        Array.Clear(_mapped);
         for (int i = 0; i < total;)
         {
             ulong pfn = first + (ulong)i;
             int run = (int)Math.Min((ulong)(total - i), _map.ContiguousFrom(pfn));
             if (_map.TryGetStructPage(pfn, out ulong address))
             {
+                _mapped.AsSpan(i, run).Fill(true);
                 ReadRun(address, _structPages.AsSpan(i * size, run * size), _readable.AsSpan(i, run), size);
             }
 
@@ -185,5 +195,5 @@ public sealed class DumpLevelCounts
     public long this[PageClass cls] => _counts[(int)cls];
 
     /// <summary>Frames the filter dropped.</summary>
-    public long Excluded => _counts.Sum() - this[PageClass.Kept] - this[PageClass.Unreadable];
+    public long Excluded => _counts.Sum() - this[PageClass.Kept] - this[PageClass.Unreadable] - this[PageClass.NoStructPage];
 }

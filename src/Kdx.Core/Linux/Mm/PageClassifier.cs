@@ -9,6 +9,9 @@ public enum PageClass : byte
     /// <summary>Kept because its struct page could not be read.</summary>
     Unreadable,
 
+    /// <summary>Kept: no memory section of the kernel covers it (firmware or device memory in the dump).</summary>
+    NoStructPage,
+
     /// <summary>Page or swap cache without private data (dump level bit 2, also dropped by 4).</summary>
     Cache,
 

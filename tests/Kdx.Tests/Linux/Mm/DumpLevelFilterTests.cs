@@ -78,8 +78,10 @@ public class DumpLevelFilterTests
         var map = MemMap.FromVmemmap(Vmemmap, 64, 15, 10);
         var filter = new DumpLevelFilter(memory, k.Layout, map, 31);
         filter.Keep(5).ShouldBeTrue(); // the vmemmap is not mapped at all
-        filter.Keep(1UL << 20).ShouldBeTrue(); // beyond every section
-        filter.Counts[PageClass.Unreadable].ShouldBe(2);
+        filter.Keep(1UL << 20).ShouldBeTrue(); // beyond every section: firmware or device memory
+        filter.Counts[PageClass.Unreadable].ShouldBe(1);
+        filter.Counts[PageClass.NoStructPage].ShouldBe(1);
+        filter.Counts.Excluded.ShouldBe(0);
     }
 
     [Fact]
