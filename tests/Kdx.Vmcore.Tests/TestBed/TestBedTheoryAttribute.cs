@@ -1,0 +1,18 @@
+namespace Kdx.Vmcore.Tests.TestBed;
+
+/// <summary>
+/// A theory that needs the real-vmcore test bed: skipped (with the command that builds it) when index.json is
+/// missing, failing instead under ./test.sh (KDX_REQUIRE_TESTBED=1), like <see cref="TestBedFactAttribute"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public sealed class TestBedTheoryAttribute : TheoryAttribute
+{
+    /// <summary>Sets Skip when the test bed is not available.</summary>
+    public TestBedTheoryAttribute()
+    {
+        if (TestBedIndex.UnavailableReason is { } why && Environment.GetEnvironmentVariable("KDX_REQUIRE_TESTBED") != "1")
+        {
+            Skip = why;
+        }
+    }
+}
