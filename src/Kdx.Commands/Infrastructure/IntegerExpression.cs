@@ -163,7 +163,7 @@ public sealed class IntegerExpression
             ulong v = Or();
             if (!Accept(")"))
             {
-                Fail("missing ')'");
+                Fail(_pos < _text.Length ? $"unexpected '{_text[_pos]}'" : "missing ')'");
             }
 
             return v;

@@ -1,3 +1,4 @@
+using Kdx.Commands.Infrastructure;
 using Kdx.Core.Memory;
 using Microsoft.Win32.SafeHandles;
 
@@ -11,10 +12,23 @@ internal sealed class DumpFileBytes : IMemoryReader, IDisposable
     private readonly SafeFileHandle _file;
     private readonly long _length;
 
-    public DumpFileBytes(string path)
+    private DumpFileBytes(SafeFileHandle file)
     {
-        _file = File.OpenHandle(path);
-        _length = RandomAccess.GetLength(_file);
+        _file = file;
+        _length = RandomAccess.GetLength(file);
+    }
+
+    /// <summary>Opens the file; a <see cref="CommandException"/> says why it cannot be.</summary>
+    public static DumpFileBytes Open(string path)
+    {
+        try
+        {
+            return new DumpFileBytes(File.OpenHandle(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new CommandException($"cannot open the dump file {path}: {e.Message}", e);
+        }
     }
 
     // Not a machine address space; MemoryType.DumpFile names it in messages.

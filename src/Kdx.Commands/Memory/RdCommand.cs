@@ -90,7 +90,7 @@ public sealed class RdCommand : Command
                 request.Format.ReadType(memory), null, program.Dump));
         }
 
-        using var fileReader = memory == MemoryType.DumpFile ? new DumpFileBytes(program.Dump.Files[0]) : null;
+        using var fileReader = memory == MemoryType.DumpFile ? DumpFileBytes.Open(program.Dump.Files[0]) : null;
         IMemoryReader reader = memory switch
         {
             MemoryType.Physical => program.Dump,
