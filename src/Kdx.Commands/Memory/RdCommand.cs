@@ -78,16 +78,7 @@ public sealed class RdCommand : Command
         var memory = request.Memory;
         if (memory == MemoryType.KernelVirtual && address < program.Layout.PageOffsetBase)
         {
-            // crash reads an address below the kernel's as a user address of the current task (cmd_rd).
-            if (address < program.Layout.UserTop)
-            {
-                throw new CommandException(string.Create(CultureInfo.InvariantCulture,
-                    $"{address:x} is a user virtual address: reading user memory needs a task (the task layer is not available yet)"));
-            }
-
-            memory = MemoryType.UserVirtual;
-            throw new CommandException(MemoryFaultText.Format(ReadStatus.NotMapped, memory, address,
-                request.Format.ReadType(memory), null, program.Dump));
+            ThrowBelowKernel(program, address, request.Format);
         }
 
         using var fileReader = memory == MemoryType.DumpFile ? DumpFileBytes.Open(program.Dump.Files[0]) : null;
@@ -109,6 +100,21 @@ public sealed class RdCommand : Command
         var symbols = new KernelSymbolText(program.Symbols, context.Session.OutputRadix);
         new MemoryDisplay(context, reader, request.Format, symbols.Describe, Fault)
             .Show(address, count, request.Format.ReadType(memory));
+    }
+
+    // crash reads an address below the kernel's as a user address of the current task (cmd_rd): a canonical
+    // one needs the task layer; any other is not a user address either (crash: "invalid user virtual address").
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowBelowKernel(KernelProgram program, ulong address, DisplayFormat format)
+    {
+        if (address < program.Layout.UserTop)
+        {
+            throw new CommandException(string.Create(CultureInfo.InvariantCulture,
+                $"{address:x} is a user virtual address: reading user memory needs a task (the task layer is not available yet)"));
+        }
+
+        throw new CommandException(MemoryFaultText.Format(ReadStatus.NotMapped, MemoryType.UserVirtual, address,
+            format.ReadType(MemoryType.UserVirtual), null, program.Dump));
     }
 
     private static void CopyToFile(CommandContext context, IMemoryReader reader, ulong address, long count, string file,
