@@ -11,7 +11,7 @@ public static class KdxMain
 {
     private const string UsageText = """
         usage: kdx [-s] [-i FILE] [-c CMD]... [--zero-excluded] [VMLINUX | System.map] VMCORE [VMCORE2 ...]
-               kdx convert --compress zlib|lzo|snappy|zstd|none [-d LEVEL] VMCORE [VMCORE2 ...] OUTPUT
+               kdx convert --compress zlib|lzo|snappy|zstd|none [-d LEVEL] [-F] [-f] VMCORE [VMCORE2 ...] OUTPUT
 
         Files are recognised by their content, in any order. Several VMCORE files form a
         makedumpfile --split set.
@@ -20,17 +20,26 @@ public static class KdxMain
           -c CMD           run CMD (repeatable), then exit
           --zero-excluded  read pages makedumpfile excluded as zeros instead of failing
         Without -c, commands are read from standard input when it is not a terminal,
-        otherwise from the kdx> prompt.
+        otherwise from the kdx> prompt. 'kdx convert --help' tells more about convert.
         """;
 
     /// <summary>The version printed by <c>--version</c> and the banner.</summary>
     public static string Version =>
         typeof(KdxMain).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
 
-    /// <summary>Runs kdx with <paramref name="args"/> and returns the exit status.</summary>
-    public static int Run(string[] args, TextReader input, TextWriter output, TextWriter error, bool inputIsTerminal = false)
+    /// <summary>
+    /// Runs kdx with <paramref name="args"/> and returns the exit status. <paramref name="standardOutput"/> is the
+    /// binary standard output (for <c>kdx convert -F … -</c>); progress is shown only when <paramref name="errorIsTerminal"/>.
+    /// </summary>
+    public static int Run(string[] args, TextReader input, TextWriter output, TextWriter error, bool inputIsTerminal = false,
+        bool errorIsTerminal = false, Stream? standardOutput = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0 && args[0] == "convert")
+        {
+            return Convert(args[1..], output, error, new ConsoleStreams(standardOutput, errorIsTerminal, cancellation));
+        }
+
         CliOptions options;
         try
         {
@@ -109,6 +118,29 @@ public static class KdxMain
             repl.Run();
             return 0;
         }
+    }
+
+    private static int Convert(string[] args, TextWriter output, TextWriter error, ConsoleStreams streams)
+    {
+        ConvertOptions options;
+        try
+        {
+            options = ConvertOptions.Parse(args);
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine($"kdx {e.Message}");
+            error.WriteLine(ConvertOptions.Usage);
+            return 2;
+        }
+
+        if (options.ShowHelp)
+        {
+            output.WriteLine(ConvertOptions.Usage);
+            return 0;
+        }
+
+        return new ConvertCommand(options, output, error, streams).Run();
     }
 
     /// <summary>Runs command lines until one of them quits; returns false when the session should end.</summary>

@@ -6,14 +6,33 @@ public static class Program
     /// <summary>Entry point.</summary>
     public static int Main(string[] args)
     {
-        var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = false };
+        using var binaryOut = Console.OpenStandardOutput();
+        var stdout = new StreamWriter(binaryOut) { AutoFlush = false };
+        using var interrupt = new CancellationTokenSource();
+        // Ctrl-C during kdx convert: stop cleanly so the temporary output is removed.
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            interrupt.Cancel();
+        };
+        bool converting = args.Length > 0 && args[0] == "convert";
+        if (converting)
+        {
+            Console.CancelKeyPress += onCancel;
+        }
+
         try
         {
-            return KdxMain.Run(args, Console.In, stdout, Console.Error, !Console.IsInputRedirected);
+            return KdxMain.Run(args, Console.In, stdout, Console.Error, !Console.IsInputRedirected,
+                !Console.IsErrorRedirected, binaryOut, interrupt.Token);
         }
         finally
         {
             stdout.Flush();
+            if (converting)
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
         }
     }
 }

@@ -72,8 +72,10 @@ if ! flock -n 9; then
 fi
 
 # ---- 1. host packages (installed only when missing) ----
+# The test bed's own tools, plus what the rest of ./test.sh needs: liblzo2-2 (the LZO codec is
+# checked against it), afl++ (tests/fuzz/run.sh).
 PKGS="qemu-system-x86 crash makedumpfile kexec-tools busybox-static cpio e2fsprogs liblzo2-dev
-      python3-drgn xz-utils zstd gcc libc6-dev make python3"
+      python3-drgn xz-utils zstd gcc libc6-dev make python3 liblzo2-2 afl++"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -1,9 +1,6 @@
 namespace Kdx.Vmcore.Tests.TestBed;
 
-/// <summary>
-/// A theory that needs the real-vmcore test bed: skipped (with the command that builds it) when index.json is
-/// missing, failing instead under ./test.sh (KDX_REQUIRE_TESTBED=1), like <see cref="TestBedFactAttribute"/>.
-/// </summary>
+/// <summary>A theory that needs the real-vmcore test bed: skipped like <see cref="TestBedFactAttribute"/> when it is missing.</summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
 public sealed class TestBedTheoryAttribute : TheoryAttribute
 {

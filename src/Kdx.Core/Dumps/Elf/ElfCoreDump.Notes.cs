@@ -156,31 +156,7 @@ public sealed partial class ElfCoreDump
         return size is { } s && s >= 4096 && s <= limits.MaxPageSize && BitOperations.IsPow2(s) ? (int)s : 4096;
     }
 
-    /// <summary>
-    /// One CPU per NT_PRSTATUS note, with the i-th QEMU note attached to the i-th CPU (QEMU writes every
-    /// CPU's NT_PRSTATUS, then every CPU's QEMU note, in CPU order: QEMU dump/dump.c write_elf64_notes).
-    /// QEMU's pr_pid is the CPU number + 1, not a task, so it is dropped.
-    /// </summary>
-    private static List<CpuState> CpusOf(List<ElfNote> notes, DumpProducer producer, ParseLimits limits, string file)
-    {
-        var cpus = PrStatus.FromNotes(notes);
-        var qemu = notes.Where(QemuNote.IsQemuNote).Select(n => QemuNote.Decode(n.Descriptor.Span)).ToList();
-        if (Math.Max(cpus.Count, qemu.Count) > limits.MaxCpus)
-        {
-            throw new DumpFormatException(file, $"the dump has notes for {Math.Max(cpus.Count, qemu.Count)} CPUs, more than the limit of {limits.MaxCpus}");
-        }
-
-        for (int i = 0; i < cpus.Count; i++)
-        {
-            var q = i < qemu.Count ? qemu[i] : null;
-            cpus[i] = cpus[i] with { Pid = producer == DumpProducer.Qemu ? null : cpus[i].Pid, Qemu = q };
-        }
-
-        for (int i = cpus.Count; i < qemu.Count; i++)
-        {
-            cpus.Add(new CpuState(i, null, null, qemu[i]));
-        }
-
-        return cpus;
-    }
+    /// <summary>The CPUs of the dump's notes, with QEMU's CPU state attached in QEMU dumps.</summary>
+    private static List<CpuState> CpusOf(List<ElfNote> notes, DumpProducer producer, ParseLimits limits, string file) =>
+        CpuNotes.FromNotes(notes, producer == DumpProducer.Qemu, limits, file);
 }

@@ -24,7 +24,8 @@ public sealed partial class KdumpCompressedDump : DumpFile
         _parts = parts;
         _first = parts[0];
         _pages = parts.Select(p => new KdumpPages(p)).ToArray();
-        Cpus = PrStatus.FromNotes(_first.Notes);
+        // QEMU's kdump-zlib carries its "QEMU" CPU state notes (CR3, CR4 …) in the note area too.
+        Cpus = CpuNotes.FromNotes(_first.Notes, Producer == DumpProducer.Qemu, options.Limits, parts[0].Name);
     }
 
     /// <summary>disk_dump_header of the (first) file.</summary>

@@ -10,9 +10,10 @@ namespace Kdx.Core.Dumps.Kdump;
 /// crash, <c>makedumpfile --dump-dmesg</c> and <c>makedumpfile -R</c> read it. This is the library side of
 /// <c>kdx convert --compress CODEC [-d LEVEL] IN OUT</c>:
 /// <code>
-/// using var dump = DumpFiles.Open(input);
-/// var options = KdumpWriterOptions.ForDumpLevel(level, PageCompression.Lzo);
-/// KdumpWriteResult result = KdumpWriter.Write(dump, output, options);
+/// using var program = KernelProgram.Open(inputs);
+/// var filter = DumpLevelFilter.Create(program, level); // only for levels with bits 2, 4, 8 or 16
+/// var options = KdumpWriterOptions.ForDumpLevel(level, PageCompression.Lzo, filter);
+/// KdumpWriteResult result = KdumpWriter.Write(program.Dump, output, options);
 /// </code>
 /// Pages are read and written once, in pfn order; memory use is the two bitmaps (max_mapnr / 4 bytes)
 /// and a few buffers, whatever the dump size. Pages the source excluded stay excluded, unless the source

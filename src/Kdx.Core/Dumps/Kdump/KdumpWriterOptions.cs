@@ -31,8 +31,8 @@ public sealed record KdumpWriterOptions
 
     /// <summary>
     /// Options for <c>kdx convert --compress CODEC -d LEVEL</c>: bit 1 of <paramref name="dumpLevel"/> is done
-    /// by the writer; bits 2/4/8/16 need <paramref name="kernelFilter"/> (whose <see cref="IPageFilter.DumpLevel"/>
-    /// must cover them). Throws <see cref="KdxException"/> when the level cannot be honoured.
+    /// by the writer; bits 2/4/8/16 need <paramref name="kernelFilter"/>, a <c>Kdx.Core.Linux.Mm.DumpLevelFilter</c>
+    /// (whose <see cref="IPageFilter.DumpLevel"/> must cover them). Throws <see cref="KdxException"/> when the level cannot be honoured.
     /// </summary>
     public static KdumpWriterOptions ForDumpLevel(int dumpLevel, PageCompression compression, IPageFilter? kernelFilter = null)
     {
