@@ -71,6 +71,10 @@ if ! flock -n 9; then
     flock 9
 fi
 
+# Leftovers of an interrupted invocation (we hold the lock, so nobody else is working):
+# half-made runs in staging/, 2 GB disk images in work/, replaced runs in trash/.
+rm -rf "$TB"/staging/* "$TB"/work/* "$TB"/trash/* 2>/dev/null || true
+
 # ---- 1. host packages (installed only when missing) ----
 PKGS="qemu-system-x86 crash makedumpfile kexec-tools busybox-static cpio e2fsprogs liblzo2-dev
       python3-drgn xz-utils zstd gcc libc6-dev make python3"
