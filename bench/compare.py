@@ -80,7 +80,7 @@ def testbed_dump(kernel, scenario, fmt):
     root = os.environ.get("KDX_TESTBED", "/var/cache/kdx/testbed")
     index = json.load(open(os.path.join(root, "index.json")))
     for run in index["runs"]:
-        if run["kernel"].startswith(kernel) and run["scenario"] == scenario:
+        if run["kernel"].startswith(kernel) and run.get("name", run["scenario"]) == scenario:
             return run["vmlinux"], run["formats"][fmt]["files"]
     sys.exit("no such test-bed run: %s %s" % (kernel, scenario))
 
@@ -102,6 +102,8 @@ def measure(argv, steps):
     results = {}
     for name, commands in steps:
         seconds, out = s.run(commands)
+        if "command not found" in out or "internal error" in out:
+            sys.exit("%s cannot run step '%s':\n%s" % (argv[0], name, out[:500]))
         results[name] = seconds
         if name == "start-up":
             results[name] = time.monotonic() - s.t0

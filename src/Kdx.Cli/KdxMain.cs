@@ -169,7 +169,6 @@ public static class KdxMain
             throw new UsageException("no dump file given (only a kernel image)");
         }
 
-        var dump = DumpFiles.Open(dumps, new DumpOpenOptions { ZeroExcluded = options.ZeroExcluded });
-        return new KernelProgram(dump);
+        return KernelProgram.Open(dumps, symbols, new DumpOpenOptions { ZeroExcluded = options.ZeroExcluded });
     }
 }

@@ -18,8 +18,18 @@ public sealed record CpuState(int Cpu, int? Pid, X86_64Registers? Registers, Qem
 /// </summary>
 public sealed record QemuCpuState
 {
+    /// <summary>The names of the general registers in QEMUCPUState order.</summary>
+    public static IReadOnlyList<string> RegisterNames { get; } =
+        ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags"];
+
+    /// <summary>The names of the segment and descriptor-table registers in QEMUCPUState order.</summary>
+    public static IReadOnlyList<string> SegmentNames { get; } = ["cs", "ds", "es", "fs", "gs", "ss", "ldt", "tr", "gdt", "idt"];
+
     /// <summary>The note's version field (1 in every QEMU so far).</summary>
     public uint Version { get; init; }
+
+    /// <summary>The note's size field: sizeof(QEMUCPUState) in the QEMU that wrote it.</summary>
+    public uint Size { get; init; }
 
     /// <summary>rax … r15, rip, rflags in QEMU's order, by name.</summary>
     public IReadOnlyDictionary<string, ulong> Registers { get; init; } = new Dictionary<string, ulong>();
@@ -42,8 +52,14 @@ public sealed record QemuCpuState
     /// <summary>Segment registers and descriptor tables by name: cs ds es fs gs ss ldt tr gdt idt.</summary>
     public IReadOnlyDictionary<string, QemuSegment> Segments { get; init; } = new Dictionary<string, QemuSegment>();
 
-    /// <summary>The kernel GS base (the per-CPU area pointer while in user mode), when present.</summary>
-    public ulong KernelGsBase { get; init; }
+    /// <summary>
+    /// The kernel GS base (the per-CPU area pointer while in user mode), when the note has it (newer
+    /// QEMUs append it; the size field tells).
+    /// </summary>
+    public ulong? KernelGsBase { get; init; }
+
+    /// <summary>A general register by its QEMU name (see <see cref="RegisterNames"/>).</summary>
+    public ulong this[string register] => Registers[register];
 }
 
 /// <summary>A segment or descriptor-table register of QEMU's CPU state.</summary>
@@ -51,4 +67,8 @@ public sealed record QemuCpuState
 /// <param name="Limit">The limit.</param>
 /// <param name="Flags">The flags.</param>
 /// <param name="Base">The base address.</param>
-public sealed record QemuSegment(uint Selector, uint Limit, uint Flags, ulong Base);
+public sealed record QemuSegment(uint Selector, uint Limit, uint Flags, ulong Base)
+{
+    /// <summary>The pad field (QEMU writes 0).</summary>
+    public uint Pad { get; init; }
+}

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
+using Kdx.Core.Dumps.Flattened;
+using Kdx.Core.Dumps.Kdump;
 using Kdx.Core.IO;
 
 namespace Kdx.Core.Dumps;
@@ -128,22 +130,39 @@ public static class DumpFiles
         {
             return kinds[0] switch
             {
-                FileKind.ElfCore => throw new DumpFormatException(first.Name, "ELF core dumps are not supported yet"),
-                FileKind.Kdump => throw new DumpFormatException(first.Name, "compressed kdump files are not supported yet"),
-                FileKind.Flattened => throw new DumpFormatException(first.Name, "flattened dumps are not supported yet"),
+                FileKind.ElfCore => Elf.ElfCoreDump.Open(first, options),
+                FileKind.Kdump => KdumpCompressedDump.Open(first, options),
+                FileKind.Flattened => OpenFlattened(first, options),
                 _ => throw NotADump(first, kinds[0]),
             };
         }
 
+        // A makedumpfile --split set: compressed kdump files, each possibly flattened.
+        var parts = new List<IByteSource>(sources.Count);
         for (int i = 0; i < sources.Count; i++)
         {
-            if (kinds[i] != FileKind.Kdump && kinds[i] != FileKind.Flattened)
+            var part = kinds[i] == FileKind.Flattened ? FlattenedSource.Open(sources[i], options.Limits) : sources[i];
+            parts.Add(part);
+            if (Identify(part) != FileKind.Kdump)
             {
                 throw new DumpFormatException(sources[i].Name, "only compressed kdump files (makedumpfile --split) can form a split dump set");
             }
         }
 
-        throw new DumpFormatException(first.Name, "split dump sets are not supported yet");
+        return KdumpCompressedDump.OpenSplit(parts, options);
+    }
+
+    // A flattened stream is reassembled virtually, then opened by what it contains.
+    private static DumpFile OpenFlattened(IByteSource stream, DumpOpenOptions options)
+    {
+        var file = FlattenedSource.Open(stream, options.Limits);
+        return Identify(file) switch
+        {
+            FileKind.Kdump => KdumpCompressedDump.Open(file, options),
+            FileKind.ElfCore => Open([file], options),
+            FileKind.Flattened => throw new DumpFormatException(stream.Name, "a flattened file that holds another flattened file"),
+            var kind => throw new DumpFormatException(stream.Name, $"the flattened file holds no dump Kdx can read ({(kind == FileKind.Unknown ? "unknown content" : kind.ToString())})"),
+        };
     }
 
     private static DumpFormatException NotADump(IByteSource source, FileKind kind) => kind switch

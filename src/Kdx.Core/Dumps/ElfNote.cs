@@ -5,4 +5,8 @@ namespace Kdx.Core.Dumps;
 /// <param name="Type">The note type, e.g. 1 = NT_PRSTATUS.</param>
 /// <param name="Descriptor">The note's descriptor bytes.</param>
 /// <param name="FileOffset">Where the note header starts in the dump file, or -1 when the note did not come from an ELF file.</param>
-public sealed record ElfNote(string Name, uint Type, ReadOnlyMemory<byte> Descriptor, long FileOffset);
+public sealed record ElfNote(string Name, uint Type, ReadOnlyMemory<byte> Descriptor, long FileOffset)
+{
+    /// <summary>n_namesz as the file states it (the name's length with its NUL, e.g. 5 for "CORE"); 0 when unknown.</summary>
+    public uint NameSize { get; init; }
+}

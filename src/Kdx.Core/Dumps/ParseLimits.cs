@@ -34,6 +34,12 @@ public sealed record ParseLimits
     /// <summary>Most CPUs accepted.</summary>
     public int MaxCpus { get; init; } = 1 << 16;
 
+    /// <summary>Most ELF symbols accepted in one symbol table (a vmlinux has about 120,000).</summary>
+    public int MaxSymbols { get; init; } = 1 << 24;
+
+    /// <summary>Largest ELF section read into memory, after decompression (a vmlinux .debug_info is a few hundred MB).</summary>
+    public long MaxSectionBytes { get; init; } = Array.MaxLength;
+
     /// <summary>Most records accepted in a makedumpfile flattened stream.</summary>
     public long MaxFlattenedRecords { get; init; } = 1L << 32;
 }

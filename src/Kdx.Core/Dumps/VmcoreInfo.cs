@@ -10,6 +10,10 @@ namespace Kdx.Core.Dumps;
 /// </summary>
 public sealed class VmcoreInfo
 {
+    // DateTimeOffset's range in Unix seconds; a CRASHTIME outside it is corrupt, not a time.
+    private const long MinUnixSeconds = -62135596800;
+    private const long MaxUnixSeconds = 253402300799;
+
     private readonly Dictionary<string, string> _values;
 
     private VmcoreInfo(string text, Dictionary<string, string> values)
@@ -42,7 +46,7 @@ public sealed class VmcoreInfo
         get
         {
             long? s = Long("CRASHTIME");
-            return s is null ? null : DateTimeOffset.FromUnixTimeSeconds(s.Value);
+            return s is null || s < MinUnixSeconds || s > MaxUnixSeconds ? null : DateTimeOffset.FromUnixTimeSeconds(s.Value);
         }
     }
 

@@ -62,7 +62,7 @@ public static class ElfNotes
             int nul = nameBytes.IndexOf((byte)0);
             string name = Encoding.ASCII.GetString(nul >= 0 ? nameBytes[..nul] : nameBytes);
             var desc = block.Slice((int)descStart, (int)descsz).ToArray();
-            into.Add(new ElfNote(name, type, desc, fileOffset < 0 ? -1 : fileOffset + pos));
+            into.Add(new ElfNote(name, type, desc, fileOffset < 0 ? -1 : fileOffset + pos) { NameSize = namesz });
             if (end > block.Length)
             {
                 break;

@@ -70,4 +70,12 @@ public class VmcoreInfoTests
         v.Keys.ShouldBe(["A"]);
         v.Long("A").ShouldBe(1);
     }
+
+    [Theory]
+    [InlineData("CRASHTIME=17631763995200")]
+    [InlineData("CRASHTIME=-99999999999999")]
+    public void A_crash_time_outside_the_calendar_is_null(string text)
+    {
+        VmcoreInfo.Parse(text).CrashTime.ShouldBeNull();
+    }
 }

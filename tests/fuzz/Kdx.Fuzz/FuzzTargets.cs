@@ -1,7 +1,11 @@
 using Kdx.Core;
+using Kdx.Core.Arch.X86_64;
+using Kdx.Core.Compression;
 using Kdx.Core.Dumps;
+using Kdx.Core.Dumps.Flattened;
 using Kdx.Core.Elf;
 using Kdx.Core.IO;
+using Kdx.Core.Symbols;
 
 namespace Kdx.Fuzz;
 
@@ -29,7 +33,7 @@ public static class FuzzTargets
     /// The target names. Kept free of any Kdx.Core access: under AFL, instrumented code must not run
     /// before SharpFuzz has set up its shared memory.
     /// </summary>
-    public static IReadOnlyList<string> Names { get; } = ["dump", "notes", "vmcoreinfo"];
+    public static IReadOnlyList<string> Names { get; } = ["dump", "notes", "vmcoreinfo", "elf", "systemmap", "lzo", "codec", "flattened", "pagetable"];
 
     /// <summary>Runs the target called <paramref name="name"/> on <paramref name="data"/>.</summary>
     public static void Run(string name, byte[] data)
@@ -44,6 +48,24 @@ public static class FuzzTargets
                 break;
             case "vmcoreinfo":
                 VmcoreInfoText(data);
+                break;
+            case "elf":
+                Elf(data);
+                break;
+            case "systemmap":
+                SystemMap(data);
+                break;
+            case "lzo":
+                Lzo(data);
+                break;
+            case "codec":
+                Codec(data);
+                break;
+            case "flattened":
+                Flattened(data);
+                break;
+            case "pagetable":
+                PageTable(data);
                 break;
             default:
                 throw new ArgumentException($"no fuzz target named {name}", nameof(name));
@@ -100,5 +122,118 @@ public static class FuzzTargets
         _ = v.CrashTime;
         _ = v.Number("phys_base");
         _ = v.PageSize;
+    }
+
+    /// <summary>Reads the bytes as an ELF file (a vmlinux or module): headers, sections, notes, symbols.</summary>
+    public static void Elf(byte[] data)
+    {
+        try
+        {
+            using var elf = ElfFile.Read(new MemoryByteSource("fuzz", data), Limits);
+            foreach (var section in elf.Sections.Take(64))
+            {
+                if (section.HasContents && section.Size < 1 << 20)
+                {
+                    _ = elf.ReadSectionBytes(section);
+                }
+            }
+
+            _ = elf.ReadSegmentNotes();
+            _ = SymbolTable.FromElf(elf);
+        }
+        catch (KdxException)
+        {
+        }
+    }
+
+    /// <summary>Reads the bytes as a System.map and looks a few addresses up.</summary>
+    public static void SystemMap(byte[] data)
+    {
+        try
+        {
+            var table = SymbolTable.FromSystemMap(new MemoryByteSource("fuzz", data));
+            _ = table.TryLookup(0xffffffff81000000, out _);
+            _ = table.TryGetAddress("_stext", out _);
+            _ = table.Relocate(0x1000000);
+        }
+        catch (KdxException)
+        {
+        }
+    }
+
+    /// <summary>Decompresses the bytes as one LZO1X page, and a large block; never throws.</summary>
+    public static void Lzo(byte[] data)
+    {
+        _ = Lzo1x.Decompress(data, new byte[4096], out _);
+        _ = Lzo1x.Decompress(data, new byte[1 << 16], out _);
+    }
+
+    /// <summary>The first byte picks a codec; the rest is a compressed page; never throws.</summary>
+    public static void Codec(byte[] data)
+    {
+        if (data.Length == 0)
+        {
+            return;
+        }
+
+        using var codec = new PageCodec();
+        var kind = (PageCompression)(1 + (data[0] % 4));
+        _ = codec.TryDecompress(kind, data.AsSpan(1), new byte[4096], out _);
+    }
+
+    /// <summary>Reads the bytes as a makedumpfile flattened stream and reads from the reassembled file.</summary>
+    public static void Flattened(byte[] data)
+    {
+        try
+        {
+            using var flat = FlattenedSource.Open(new MemoryByteSource("fuzz", data), Limits);
+            var buffer = new byte[4096];
+            for (long offset = 0; offset < Math.Min(flat.Length, 1L << 20); offset += 4093)
+            {
+                _ = flat.Read(offset, buffer);
+            }
+        }
+        catch (KdxException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// The bytes are physical memory holding page tables (root at 0); walks and reads addresses taken
+    /// from the data itself with 4- and 5-level paging.
+    /// </summary>
+    public static void PageTable(byte[] data)
+    {
+        var memory = new FuzzPhysicalMemory(data);
+        foreach (int levels in (int[])[4, 5])
+        {
+            var walker = new PageTableWalker(memory, levels);
+            for (int i = 0; i + 8 <= data.Length && i < 512; i += 8)
+            {
+                ulong va = BitConverter.ToUInt64(data, i);
+                _ = walker.Walk(0, va);
+                _ = walker.Translate(0, va, out _, out _);
+            }
+        }
+    }
+
+    private sealed class FuzzPhysicalMemory(byte[] data) : Kdx.Core.Memory.IMemoryReader
+    {
+        public Kdx.Core.Memory.AddressSpace Space => Kdx.Core.Memory.AddressSpace.Physical;
+
+        public Kdx.Core.Memory.ReadStatus Read(ulong address, Span<byte> destination, out int bytesRead)
+        {
+            if (address >= (ulong)data.Length)
+            {
+                bytesRead = 0;
+                return Kdx.Core.Memory.ReadStatus.NotInDump;
+            }
+
+            bytesRead = (int)Math.Min((ulong)destination.Length, (ulong)data.Length - address);
+            data.AsSpan((int)address, bytesRead).CopyTo(destination);
+            return bytesRead == destination.Length ? Kdx.Core.Memory.ReadStatus.Ok : Kdx.Core.Memory.ReadStatus.NotInDump;
+        }
+
+        public string? ExplainFailure(ulong address, Kdx.Core.Memory.ReadStatus status) => null;
     }
 }

@@ -11,6 +11,12 @@ public static class Program
     /// <summary>Entry point.</summary>
     public static int Main(string[] args)
     {
+        if (args.Length == 2 && args[0] == "--make-seeds")
+        {
+            Seeds.Write(args[1]);
+            return 0;
+        }
+
         if (args.Length != 1 || !FuzzTargets.Names.Contains(args[0]))
         {
             Console.Error.WriteLine($"usage: Kdx.Fuzz {string.Join('|', FuzzTargets.Names)}");
