@@ -47,7 +47,7 @@ class Session:
             if r:
                 self._read()
             if w:
-                n = os.write(self.p.stdin.fileno(), view[:65536])
+                n = os.write(self.p.stdin.fileno(), view[:4096])  # <= PIPE_BUF never blocks once select says writable
                 view = view[n:]
 
     def _read(self):

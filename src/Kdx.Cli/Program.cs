@@ -23,7 +23,10 @@ public static class Program
 
         try
         {
-            return KdxMain.Run(args, Console.In, stdout, Console.Error, !Console.IsInputRedirected,
+            using TextReader input = Console.IsInputRedirected
+                ? new FlushingLineReader(Console.OpenStandardInput(), stdout.Flush)
+                : Console.In;
+            return KdxMain.Run(args, input, stdout, Console.Error, !Console.IsInputRedirected,
                 !Console.IsErrorRedirected, binaryOut, interrupt.Token);
         }
         finally

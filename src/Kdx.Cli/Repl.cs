@@ -2,7 +2,10 @@ using Kdx.Commands.Infrastructure;
 
 namespace Kdx.Cli;
 
-/// <summary>The read-eval-print loop: the kdx> prompt on a terminal, or batch commands from standard input.</summary>
+/// <summary>
+/// The read-eval-print loop: the kdx> prompt on a terminal, or batch commands from standard input
+/// (whose reader flushes the output before it waits for input; see <see cref="FlushingLineReader"/>).
+/// </summary>
 internal sealed class Repl(Session session, TextReader input, TextWriter output, bool interactive)
 {
     public static bool IsQuit(string line)
@@ -28,7 +31,10 @@ internal sealed class Repl(Session session, TextReader input, TextWriter output,
             }
 
             CommandRunner.Run(session, line, output);
-            output.Flush();
+            if (interactive)
+            {
+                output.Flush();
+            }
         }
     }
 }
