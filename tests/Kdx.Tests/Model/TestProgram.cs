@@ -82,6 +82,8 @@ internal sealed class TestProgram : IProgram, IMemoryReader, ITypeSource
 
     public ulong PerCpuAddress(ulong address, int cpu) => address + ((ulong)cpu * 0x1000);
 
+    public void AddType(string key, KType type) => _types[key] = type;
+
     public void Variable(string name, QualifiedType type, ulong address)
     {
         _symbols[name] = address;
