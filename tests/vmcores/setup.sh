@@ -71,6 +71,10 @@ if ! flock -n 9; then
     flock 9
 fi
 
+# Leftovers of an interrupted invocation (we hold the lock, so nobody else is working):
+# half-made runs in staging/, 2 GB disk images in work/, replaced runs in trash/.
+rm -rf "$TB"/staging/* "$TB"/work/* "$TB"/trash/* 2>/dev/null || true
+
 # ---- 1. host packages (installed only when missing) ----
 # The test bed's own tools, plus what the rest of ./test.sh needs: liblzo2-2 (the LZO codec is
 # checked against it), afl++ (tests/fuzz/run.sh).

@@ -25,10 +25,13 @@ public sealed class HelpCommand : Command
         With no argument, lists every command with a one-line summary.
         With a command name, prints that command's synopsis, options and an example.
 
-          -D  print the dump file's headers: the format, every header field by its name in the
-              format's C definitions, and the memory ranges the dump holds.
+          -D  print the dump file's headers in crash's layout: for an ELF dump its summary
+              (vmcore_data), the ELF header, every program header and the notes; for a compressed
+              kdump the makedumpfile header of a flattened file, the disk_dump_header, the
+              kdump_sub_header with VMCOREINFO and the decoded notes, once per file of a split
+              dump. crash's own internals (its pointers, file descriptors, page cache) are not shown.
           -n  print the dump's ELF notes: each note header, the registers of NT_PRSTATUS notes,
-              QEMU's CPU state and the VMCOREINFO text.
+              QEMU's CPU state and the VMCOREINFO text (crash prints its whole -D summary here).
 
         Example:
           kdx> help rd
@@ -87,25 +90,5 @@ public sealed class HelpCommand : Command
         }
 
         context.WriteLine(string.Empty);
-    }
-}
-
-/// <summary>Writes a <see cref="DumpDescription"/> tree as <c>name: value</c> lines, indented by depth.</summary>
-internal static class DumpHeaderWriter
-{
-    public static void Write(CommandContext context, DumpFile dump)
-    {
-        var d = dump.Describe();
-        Write(context, d, 0);
-    }
-
-    private static void Write(CommandContext context, DumpDescription node, int depth)
-    {
-        string indent = new(' ', depth * 2);
-        context.WriteLine(node.Value is null ? $"{indent}{node.Name}:" : $"{indent}{node.Name}: {node.Value}");
-        foreach (var child in node.Children)
-        {
-            Write(context, child, depth + 1);
-        }
     }
 }

@@ -18,6 +18,6 @@ public sealed class Session
     /// <summary>Every command of the session.</summary>
     public CommandRegistry Commands { get; }
 
-    /// <summary>The default output radix (crash's <c>set radix</c>): 16 or 10.</summary>
-    public int OutputRadix { get; set; } = 16;
+    /// <summary>The output radix (crash's <c>set radix</c>): 10 or 16; 10 by default, as in crash ("schedule+219").</summary>
+    public int OutputRadix { get; set; } = 10;
 }

@@ -21,10 +21,14 @@ R=$W/root
 # 1. the module, built against the Debian kbuild headers.
 #    CONFIG_DEBUG_INFO_BTF_MODULES= : the 6.12 kbuild wants pahole to add BTF,
 #    and pahole is not installed (and not needed).
-mkdir -p "$W/module"
-cp "$SRC/module/vmlab.c" "$SRC/module/Kbuild" "$W/module/"
-make -s -C "$K/build" M="$W/module" modules CONFIG_DEBUG_INFO_BTF_MODULES= >"$W/module-build.log" 2>&1 ||
+#    Built in a fixed directory (setup.sh holds its lock): the source path ends up in
+#    BUG() messages ("kernel BUG at .../vmlab.c:NNN!") and should not vary between builds.
+M=$TB/build/module-$KVER
+rm -rf "$M"; mkdir -p "$M"
+cp "$SRC/module/vmlab.c" "$SRC/module/Kbuild" "$M/"
+make -s -C "$K/build" M="$M" modules CONFIG_DEBUG_INFO_BTF_MODULES= >"$W/module-build.log" 2>&1 ||
     { cat "$W/module-build.log"; echo "ERROR: vmlab.ko does not build for $KVER" >&2; exit 1; }
+mkdir -p "$W/module"; cp "$M/vmlab.ko" "$W/module/"
 if [ -s "$W/module-build.log" ]; then cat "$W/module-build.log"; fi
 
 # 2. static helper programs

@@ -125,7 +125,8 @@ def main():
             break
         c.kill()
         att["output"] = out.strip()[-2000:]
-        att["error_d1"] = open_error_d1(args)
+        # crash -s says nothing when it dies early: only then is a second start with -d 1 worth it
+        att["error_d1"] = None if att["output"] else open_error_d1(args)
         att["status"] = st
         res["attempts"].append(att)
     if cr is None:
