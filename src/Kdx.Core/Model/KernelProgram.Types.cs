@@ -79,7 +79,8 @@ public sealed partial class KernelProgram
             }
         }
 
-        if (Btf is null && Symbols.TryGetAddress("__start_BTF", out ulong start) && Symbols.TryGetAddress("__stop_BTF", out ulong stop))
+        bool inDump = Symbols.TryGetAddress("__start_BTF", out ulong start) & Symbols.TryGetAddress("__stop_BTF", out ulong stop);
+        if (Btf is null && inDump)
         {
             try
             {
@@ -95,7 +96,7 @@ public sealed partial class KernelProgram
         {
             Types.Add(Btf);
         }
-        else if (Vmlinux is null)
+        else if (Vmlinux is null && !inDump)
         {
             _warnings.Add("no type information: the kernel has no BTF in the dump (__start_BTF, CONFIG_DEBUG_INFO_BTF); give a vmlinux with debuginfo");
         }
@@ -104,13 +105,13 @@ public sealed partial class KernelProgram
     /// <summary>The loaded modules, read with the types; their BTF joins <see cref="Types"/> after the vmlinux's.</summary>
     private void LoadModules()
     {
-        if (Types.IsEmpty)
+        if (Types.Sources.Count == 0)
         {
             return;
         }
 
         var warnings = new List<string>();
-        Modules = ModuleListReader.Read(Kernel, Types, Symbols, Btf, Dump.Options.Limits, warnings);
+        Modules = ModuleListReader.Read(this, Btf, Dump.Options.Limits, warnings);
         _warnings.AddRange(warnings);
         foreach (var m in Modules)
         {

@@ -15,7 +15,7 @@ namespace Kdx.Core.Model;
 /// dump), its types (an ordered list of sources: the vmlinux's BTF, or the kernel's BTF in the dump, then
 /// the modules' BTF) and its loaded modules. Commands, scripts and tests all start here.
 /// </summary>
-public sealed partial class KernelProgram : IDisposable
+public sealed partial class KernelProgram : IProgram, IDisposable
 {
     private readonly List<string> _warnings = [];
 
@@ -54,11 +54,17 @@ public sealed partial class KernelProgram : IDisposable
     public ElfFile? Vmlinux { get; }
 
     /// <summary>
-    /// The kernel's types: the sources asked in order (<see cref="TypeSourceList"/>). Opening adds the
-    /// vmlinux's .BTF (or, without one, the kernel's BTF read from the dump) and then each module's BTF;
-    /// a DWARF source goes first when there is one.
+    /// The kernel's types: the sources asked in order. Opening adds the vmlinux's .BTF (or, without one,
+    /// the kernel's BTF read from the dump) and then each module's BTF; a DWARF source goes first
+    /// (<see cref="TypeCollection.AddFirst"/>) when there is one.
     /// </summary>
-    public TypeSourceList Types { get; } = new();
+    public TypeCollection Types { get; } = new([]);
+
+    /// <inheritdoc/>
+    IMemoryReader IProgram.Memory => Kernel;
+
+    /// <summary>The number of possible CPUs (the per-CPU offsets found), 0 when unknown.</summary>
+    public int CpuCount => Layout.PerCpuOffsets.Count;
 
     /// <summary>The vmlinux BTF (from the vmlinux file or the dump), when there is one: the base of module BTF.</summary>
     public BtfTypeSource? Btf { get; private set; }
@@ -152,6 +158,9 @@ public sealed partial class KernelProgram : IDisposable
             throw;
         }
     }
+
+    /// <inheritdoc/>
+    public ulong PerCpuAddress(ulong address, int cpu) => Layout.PerCpuAddress(address, cpu);
 
     /// <summary>Finds a symbol's run-time address: the kernel's, else the first module's that has it.</summary>
     public ulong? AddressOf(string name) => TryGetSymbol(name, out var s, out _) ? s.Address : null;

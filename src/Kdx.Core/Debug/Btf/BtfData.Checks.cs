@@ -187,13 +187,25 @@ public sealed partial class BtfData
     }
 
     /// <summary>
-    /// C types can refer to themselves only through a struct or union member (a pointer to an incomplete
-    /// struct). Any other loop (a typedef of itself, a pointer to itself) would make a reader go round for
-    /// ever: depth-first search over the other references finds one.
+    /// In C a type refers to itself only through a pointer to a struct or union: a struct holds a pointer to
+    /// itself, never itself. So every loop of references has a pointer and a member in it; one without a
+    /// pointer (a struct that contains itself, an anonymous union inside itself) or without a member (a
+    /// typedef of itself, a pointer to itself) would send a reader round for ever. Both are refused, and so
+    /// are chains nested deeper than <see cref="MaxNesting"/>, which recursive readers could not follow.
     /// </summary>
     private void CheckChains()
     {
+        CheckAcyclic(ValueTarget, "contains itself (a loop of types that refer to each other without a pointer)");
+        CheckAcyclic(DeclaratorTarget, "is part of a loop of types that refer to each other without a struct or union");
+    }
+
+    /// <summary>Types nest (typedefs, pointers, arrays, members by value) at most this deep.</summary>
+    public const int MaxNesting = 256;
+
+    private void CheckAcyclic(Func<int, int, int> target, string loop)
+    {
         var state = new byte[LocalCount]; // 0 unseen, 1 on the current path, 2 done
+        var depth = new int[LocalCount];
         var stack = new Stack<(int Id, int Next)>();
         for (int root = FirstId; root < EndId; root++)
         {
@@ -207,51 +219,68 @@ public sealed partial class BtfData
             while (stack.Count > 0)
             {
                 var (id, next) = stack.Pop();
-                int target = ChainTarget(id, next);
-                if (target < 0)
+                if (next > 0 && target(id, next - 1) is int done && done >= FirstId)
+                {
+                    // The reference taken last is finished now: the type is at least one deeper than it.
+                    int d = depth[done - FirstId] + 1;
+                    if (d > MaxNesting)
+                    {
+                        throw Bad(Record(id), $"nests types more than {MaxNesting} deep");
+                    }
+
+                    depth[id - FirstId] = Math.Max(depth[id - FirstId], d);
+                }
+
+                int t = target(id, next);
+                if (t < 0)
                 {
                     state[id - FirstId] = 2;
                     continue;
                 }
 
                 stack.Push((id, next + 1));
-                if (target < FirstId)
+                if (t >= FirstId && state[t - FirstId] == 0)
                 {
-                    continue; // the base is checked and never refers to split types
+                    state[t - FirstId] = 1;
+                    stack.Push((t, 0));
                 }
-
-                switch (state[target - FirstId])
+                else if (t >= FirstId && state[t - FirstId] == 1)
                 {
-                    case 0:
-                        state[target - FirstId] = 1;
-                        stack.Push((target, 0));
-                        break;
-                    case 1:
-                        var r = Record(id);
-                        throw Bad(r, $"is part of a loop of types that refer to each other (through type {target}) without a struct or union");
+                    throw Bad(Record(id), $"{loop} (through type {t})");
                 }
             }
         }
     }
 
-    /// <summary>The <paramref name="index"/>-th type a type refers to other than through members; -1 when no more.</summary>
-    private int ChainTarget(int id, int index)
+    /// <summary>What a type holds by value: a typedef's or qualifier's type, an array's element, a struct's members.</summary>
+    private int ValueTarget(int id, int index)
     {
-        if (_kinds[id - FirstId] is BtfKind.Struct or BtfKind.Union or BtfKind.Enum or BtfKind.Enum64 or BtfKind.Int
-            or BtfKind.Float or BtfKind.Forward or BtfKind.DataSection)
+        switch (_kinds[id - FirstId])
         {
-            return -1;
+            case BtfKind.Typedef or BtfKind.Volatile or BtfKind.Const or BtfKind.Restrict or BtfKind.TypeTag or BtfKind.Variable:
+                return index == 0 ? (int)Record(id).SizeOrType : -1;
+            case BtfKind.Array:
+                return index == 0 ? (int)Record(id).Word(0) : -1;
+            case BtfKind.Struct or BtfKind.Union:
+                var r = Record(id);
+                return index < r.Vlen ? (int)r.Word((3 * index) + 1) : -1;
+            default:
+                return -1;
         }
+    }
 
-        var r = Record(id);
-        switch (r.Kind)
+    /// <summary>What a C declarator of the type spells out: targets of pointers, typedefs, arrays, function types.</summary>
+    private int DeclaratorTarget(int id, int index)
+    {
+        switch (_kinds[id - FirstId])
         {
             case BtfKind.Pointer or BtfKind.Typedef or BtfKind.Volatile or BtfKind.Const or BtfKind.Restrict
                 or BtfKind.TypeTag or BtfKind.Function or BtfKind.Variable or BtfKind.DeclTag:
-                return index == 0 ? (int)r.SizeOrType : -1;
+                return index == 0 ? (int)Record(id).SizeOrType : -1;
             case BtfKind.Array:
-                return index == 0 ? (int)r.Word(0) : -1;
+                return index == 0 ? (int)Record(id).Word(0) : -1;
             case BtfKind.FunctionProto:
+                var r = Record(id);
                 return index == 0 ? (int)r.SizeOrType : index <= r.Vlen ? (int)r.Word((2 * (index - 1)) + 1) : -1;
             default:
                 return -1;

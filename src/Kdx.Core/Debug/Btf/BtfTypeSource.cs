@@ -160,12 +160,12 @@ public sealed partial class BtfTypeSource : ITypeSource
                 continue;
             }
 
-            if (r.NameOffset == 0)
+            // A name offset may point at an empty string as well as be 0.
+            if (r.NameOffset == 0 || _data.String(r.NameOffset) is not { } name)
             {
                 continue;
             }
 
-            string name = _data.String(r.NameOffset)!;
             switch (r.Kind)
             {
                 case BtfKind.Struct or BtfKind.Union:

@@ -21,31 +21,30 @@ internal sealed partial class ModuleListReader
     /// their own array, <c>typetab</c> (older kernels kept the letter in st_info). After the module's init
     /// it is the core table the kernel keeps: defined symbols only, values already relocated.
     /// </summary>
-    private SymbolTable Symbols(ulong module)
+    private SymbolTable Symbols(KObject module)
     {
-        ulong kallsyms = _fields.ReadUnsigned(module, _module, "kallsyms");
-        if (kallsyms == 0)
+        var kallsyms = module["kallsyms"];
+        if (kallsyms.IsNull)
         {
             return new SymbolTable([], [], [], []);
         }
 
-        var table = _fields.Struct("mod_kallsyms");
-        ulong symtab = _fields.ReadUnsigned(kallsyms, table, "symtab");
-        ulong count = _fields.ReadUnsigned(kallsyms, table, "num_symtab");
-        ulong strtab = _fields.ReadUnsigned(kallsyms, table, "strtab");
-        ulong typetab = StructFields.TryMember(table, "typetab", out _, out _) ? _fields.ReadUnsigned(kallsyms, table, "typetab") : 0;
+        ulong symtab = kallsyms["symtab"].ToUInt64();
+        ulong count = kallsyms["num_symtab"].ToUInt64();
+        ulong strtab = kallsyms["strtab"].ToUInt64();
+        ulong typetab = kallsyms.HasMember("typetab") ? kallsyms["typetab"].ToUInt64() : 0;
         if (count > (ulong)_limits.MaxSymbols)
         {
-            throw new KdxException(string.Create(CultureInfo.InvariantCulture, $"mod_kallsyms at {kallsyms:x} has {count} symbols (the limit is {_limits.MaxSymbols})"));
+            throw new KdxException(string.Create(CultureInfo.InvariantCulture, $"mod_kallsyms at {kallsyms.ToUInt64():x} has {count} symbols (the limit is {_limits.MaxSymbols})"));
         }
 
         int n = (int)count;
         var raw = new byte[n * SymbolSize];
-        _fields.Memory.ReadExactly(symtab, raw, "mod_kallsyms.symtab");
+        _program.Memory.ReadExactly(symtab, raw, "mod_kallsyms.symtab");
         var letters = new byte[typetab == 0 ? 0 : n];
         if (typetab != 0)
         {
-            _fields.Memory.ReadExactly(typetab, letters, "mod_kallsyms.typetab");
+            _program.Memory.ReadExactly(typetab, letters, "mod_kallsyms.typetab");
         }
 
         uint lastName = 0;
@@ -54,7 +53,7 @@ internal sealed partial class ModuleListReader
             lastName = Math.Max(lastName, BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(i * SymbolSize)));
         }
 
-        var strings = new MemoryWindow(_fields.Memory, strtab, (int)lastName + 256, (int)lastName + KallsymsNames.MaxNameLength, "mod_kallsyms.strtab");
+        var strings = new MemoryWindow(_program.Memory, strtab, (int)lastName + 256, (int)lastName + KallsymsNames.MaxNameLength, "mod_kallsyms.strtab");
         if (!strings.Ensure((int)lastName + KallsymsNames.MaxNameLength) && !strings.Ensure((int)lastName + 1))
         {
             throw strings.Failure((int)lastName, "the last symbol name");
@@ -90,7 +89,7 @@ internal sealed partial class ModuleListReader
     /// code made is on the <c>btf_modules</c> list of kernel/bpf/btf.c (struct btf_module → struct btf:
     /// data, data_size).
     /// </summary>
-    private BtfTypeSource? Btf(ulong module, string name)
+    private BtfTypeSource? Btf(KObject module, string name)
     {
         if (_vmlinuxBtf is null)
         {
@@ -98,12 +97,11 @@ internal sealed partial class ModuleListReader
         }
 
         BtfBlob? blob = null;
-        if (StructFields.TryMember(_module, "btf_data", out _, out _)
-            && _fields.ReadUnsigned(module, _module, "btf_data") is var data and not 0)
+        if (module.HasMember("btf_data") && module["btf_data"].ToUInt64() is var data and not 0)
         {
-            blob = new BtfBlob(data, _fields.ReadUnsigned(module, _module, "btf_data_size"), null);
+            blob = new BtfBlob(data, module["btf_data_size"].ToUInt64(), null);
         }
-        else if (LoadedBtf().TryGetValue(module, out var loaded))
+        else if (LoadedBtf().TryGetValue(module.Address, out var loaded))
         {
             blob = loaded;
         }
@@ -118,7 +116,7 @@ internal sealed partial class ModuleListReader
             throw new KdxException($"its BTF starts at type id {start}, not after the vmlinux BTF's {_vmlinuxBtf.Data.EndId - 1} types (a distilled base, or another vmlinux)");
         }
 
-        var btf = BtfLoader.FromMemory(_fields.Memory, b.Data, b.Data + b.Size, $"BTF of module {name}", _vmlinuxBtf.Data, _limits);
+        var btf = BtfLoader.FromMemory(_program.Memory, b.Data, b.Data + b.Size, $"BTF of module {name}", _vmlinuxBtf.Data, _limits);
         return new BtfTypeSource(btf, _vmlinuxBtf);
     }
 
@@ -131,32 +129,23 @@ internal sealed partial class ModuleListReader
         }
 
         _loadedBtf = [];
-        if (!_kernelSymbols.TryGetAddress("btf_modules", out ulong head)
-            || _fields.Types.FindType("btf_module", TypeKind.Struct) is not { IsComplete: true } entry
-            || _fields.Types.FindType("btf", TypeKind.Struct) is not { IsComplete: true } btf)
+        if (!_program.Symbols.TryGetAddress("btf_modules", out ulong head)
+            || _program.Types.FindType("btf_module", TypeKind.Struct) is not { IsComplete: true } entry)
         {
             return _loadedBtf;
         }
 
-        ulong listOffset = StructFields.Member(entry, "list").Offset;
-        bool hasStart = StructFields.TryMember(btf, "start_id", out _, out _);
+        ulong listOffset = KObject.OffsetOf(entry, "list");
         try
         {
-            ulong node = _fields.ReadUnsigned(head, 8, "btf_modules.next");
-            for (int guard = 0; node != head && guard < _limits.MaxModules; guard++)
+            foreach (ulong node in ListNodes(head, "btf_modules"))
             {
-                ulong at = node - listOffset;
-                ulong module = _fields.ReadUnsigned(at, entry, "module");
-                ulong btfAddress = _fields.ReadUnsigned(at, entry, "btf");
-                if (module != 0 && btfAddress != 0)
+                var e = KObject.FromAddress(_program, entry, node - listOffset);
+                var btf = e["btf"];
+                if (!e["module"].IsNull && !btf.IsNull)
                 {
-                    _loadedBtf.TryAdd(module, new BtfBlob(
-                        _fields.ReadUnsigned(btfAddress, btf, "data"),
-                        _fields.ReadUnsigned(btfAddress, btf, "data_size"),
-                        hasStart ? _fields.ReadUnsigned(btfAddress, btf, "start_id") : null));
+                    _loadedBtf.TryAdd(e["module"].ToUInt64(), new BtfBlob(btf["data"].ToUInt64(), btf["data_size"].ToUInt64(), btf.HasMember("start_id") ? btf["start_id"].ToUInt64() : null));
                 }
-
-                node = _fields.ReadUnsigned(node, 8, "btf_module.list.next");
             }
         }
         catch (KdxException e)

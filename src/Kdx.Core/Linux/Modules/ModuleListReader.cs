@@ -1,7 +1,6 @@
 using System.Globalization;
 using Kdx.Core.Debug.Btf;
 using Kdx.Core.Dumps;
-using Kdx.Core.Memory;
 using Kdx.Core.Model;
 using Kdx.Core.Symbols;
 using Kdx.Core.Types;
@@ -17,19 +16,17 @@ namespace Kdx.Core.Linux.Modules;
 /// </summary>
 internal sealed partial class ModuleListReader
 {
-    private readonly StructFields _fields;
+    private readonly IProgram _program;
     private readonly KType _module;
-    private readonly SymbolTable _kernelSymbols;
     private readonly BtfTypeSource? _vmlinuxBtf;
     private readonly ParseLimits _limits;
     private readonly List<string> _warnings;
     private Dictionary<ulong, BtfBlob>? _loadedBtf;
 
-    private ModuleListReader(StructFields fields, SymbolTable kernelSymbols, BtfTypeSource? vmlinuxBtf, ParseLimits limits, List<string> warnings)
+    private ModuleListReader(IProgram program, BtfTypeSource? vmlinuxBtf, ParseLimits limits, List<string> warnings)
     {
-        _fields = fields;
-        _module = fields.Struct("module");
-        _kernelSymbols = kernelSymbols;
+        _program = program;
+        _module = StructType(program, "module");
         _vmlinuxBtf = vmlinuxBtf;
         _limits = limits;
         _warnings = warnings;
@@ -39,56 +36,68 @@ internal sealed partial class ModuleListReader
     /// Every module on the list. Problems (no types, an unreadable module, a list that loops) go to
     /// <paramref name="warnings"/>; the modules read until then are returned.
     /// </summary>
-    public static IReadOnlyList<KernelModule> Read(IMemoryReader kernel, ITypeSource types, SymbolTable kernelSymbols, BtfTypeSource? vmlinuxBtf, ParseLimits limits, List<string> warnings)
+    public static IReadOnlyList<KernelModule> Read(IProgram program, BtfTypeSource? vmlinuxBtf, ParseLimits limits, List<string> warnings)
     {
-        if (!kernelSymbols.TryGetAddress("modules", out ulong head))
+        if (!program.Symbols.TryGetAddress("modules", out ulong head))
         {
             warnings.Add("the kernel's module list (the symbol 'modules') is unknown: no module is read");
             return [];
         }
 
-        ModuleListReader reader;
         try
         {
-            reader = new ModuleListReader(new StructFields(types, kernel), kernelSymbols, vmlinuxBtf, limits, warnings);
+            return new ModuleListReader(program, vmlinuxBtf, limits, warnings).Walk(head);
         }
         catch (KdxException e)
         {
             warnings.Add($"modules are not read: {e.Message}");
             return [];
         }
+    }
 
-        return reader.Walk(head);
+    private static KType StructType(IProgram program, string name) =>
+        program.Types.FindType(name, TypeKind.Struct) is { IsComplete: true } t
+            ? t
+            : throw new KdxException($"struct {name} is not in the kernel's types");
+
+    /// <summary>The entries of a list_head list, as the addresses of their list_head; stops at a loop or the limit.</summary>
+    private IEnumerable<ulong> ListNodes(ulong head, string what)
+    {
+        var listHead = StructType(_program, "list_head");
+        var seen = new HashSet<ulong>();
+        ulong node = KObject.FromAddress(_program, listHead, head)["next"].ToUInt64();
+        while (node != head)
+        {
+            if (!seen.Add(node) || seen.Count > _limits.MaxModules)
+            {
+                _warnings.Add(string.Create(CultureInfo.InvariantCulture, $"{what} loops or is longer than {_limits.MaxModules} entries at {node:x}"));
+                yield break;
+            }
+
+            // An entry whose link cannot be read ends the walk before its container is read.
+            ulong next = KObject.FromAddress(_program, listHead, node)["next"].ToUInt64();
+            yield return node;
+            node = next;
+        }
     }
 
     private List<KernelModule> Walk(ulong head)
     {
         var modules = new List<KernelModule>();
-        ulong listOffset = StructFields.Member(_module, "list").Offset;
-        var seen = new HashSet<ulong>();
-        ulong node;
+        ulong listOffset = KObject.OffsetOf(_module, "list");
         try
         {
-            node = _fields.ReadUnsigned(head, 8, "modules.next");
-            while (node != head)
+            foreach (ulong node in ListNodes(head, "the module list"))
             {
-                if (!seen.Add(node) || seen.Count > _limits.MaxModules)
-                {
-                    _warnings.Add(string.Create(CultureInfo.InvariantCulture, $"the module list loops or is longer than {_limits.MaxModules} at {node:x}: {modules.Count} modules read"));
-                    break;
-                }
-
-                ulong module = node - listOffset;
+                var module = KObject.FromAddress(_program, _module, node - listOffset);
                 try
                 {
                     modules.Add(ReadModule(module));
                 }
                 catch (KdxException e)
                 {
-                    _warnings.Add(string.Create(CultureInfo.InvariantCulture, $"the module at {module:x} cannot be read: {e.Message}"));
+                    _warnings.Add(string.Create(CultureInfo.InvariantCulture, $"the module at {module.Address:x} cannot be read: {e.Message}"));
                 }
-
-                node = _fields.ReadUnsigned(node, 8, "module.list.next");
             }
         }
         catch (KdxException e)
@@ -99,9 +108,9 @@ internal sealed partial class ModuleListReader
         return modules;
     }
 
-    private KernelModule ReadModule(ulong module)
+    private KernelModule ReadModule(KObject module)
     {
-        string name = _fields.ReadCharArray(module, _module, "name");
+        string name = module["name"].ReadCString();
         var regions = Regions(module, out ulong textBase);
         SymbolTable symbols;
         try
@@ -124,39 +133,34 @@ internal sealed partial class ModuleListReader
             _warnings.Add($"module {name}: its BTF cannot be read: {e.Message}");
         }
 
-        return new KernelModule(name, module, regions, textBase, symbols, btf);
+        return new KernelModule(name, module.Address, regions, textBase, symbols, btf);
     }
 
     /// <summary>The regions of mem[] (v6.4+), or of core_layout, init_layout and (some architectures) data_layout.</summary>
-    private List<ModuleRegion> Regions(ulong module, out ulong textBase)
+    private List<ModuleRegion> Regions(KObject module, out ulong textBase)
     {
         var regions = new List<ModuleRegion>();
-        if (StructFields.TryMember(_module, "mem", out var mem, out ulong memOffset) && mem.Type.Type.Unaliased() is { Kind: TypeKind.Array, Length: { } count } array)
+        textBase = 0;
+        if (module.HasMember("mem") && module["mem"].UnderlyingType is { Kind: TypeKind.Array, Length: { } count })
         {
-            var element = array.Target!.Value.Type.Unaliased();
             var names = MemoryTypeNames();
-            textBase = 0;
-            for (ulong i = 0; i < count; i++)
+            var mem = module["mem"];
+            for (long i = 0; i < (long)count; i++)
             {
-                ulong at = module + memOffset + (i * element.Size);
-                string name = names.TryGetValue(i, out var n) ? n : string.Create(CultureInfo.InvariantCulture, $"mem{i}");
-                ulong b = _fields.ReadUnsigned(at, element, "base");
-                if (name == "text")
-                {
-                    textBase = b;
-                }
-
-                regions.Add(new ModuleRegion(name, b, _fields.ReadUnsigned(at, element, "size")));
+                string name = names.TryGetValue((ulong)i, out var n) ? n : string.Create(CultureInfo.InvariantCulture, $"mem{i}");
+                ulong b = mem[i]["base"].ToUInt64();
+                textBase = name == "text" ? b : textBase;
+                regions.Add(new ModuleRegion(name, b, mem[i]["size"].ToUInt64()));
             }
         }
-        else if (StructFields.TryMember(_module, "core_layout", out _, out _))
+        else if (module.HasMember("core_layout"))
         {
-            textBase = _fields.ReadUnsigned(module, _module, "core_layout.base");
+            textBase = module["core_layout"]["base"].ToUInt64();
             foreach (var (layout, name) in (ReadOnlySpan<(string, string)>)[("core_layout", "core"), ("init_layout", "init"), ("data_layout", "data")])
             {
-                if (StructFields.TryMember(_module, layout, out _, out _))
+                if (module.HasMember(layout))
                 {
-                    regions.Add(new ModuleRegion(name, _fields.ReadUnsigned(module, _module, layout + ".base"), _fields.ReadUnsigned(module, _module, layout + ".size")));
+                    regions.Add(new ModuleRegion(name, module[layout]["base"].ToUInt64(), module[layout]["size"].ToUInt64()));
                 }
             }
         }
@@ -173,7 +177,7 @@ internal sealed partial class ModuleListReader
     private Dictionary<ulong, string> MemoryTypeNames()
     {
         var names = new Dictionary<ulong, string>();
-        if (_fields.Types.FindType("mod_mem_type", TypeKind.Enum) is { } e)
+        if (_program.Types.FindType("mod_mem_type", TypeKind.Enum) is { } e)
         {
             foreach (var v in e.Enumerators)
             {
