@@ -119,13 +119,14 @@ internal sealed class KernelWithModules
             var s = symbols[i - 1];
             var e = symtab.AsSpan(24 * i);
             BinaryPrimitives.WriteUInt32LittleEndian(e, (uint)strtab.Count);
-            e[4] = withTypetab ? (byte)0x12 : (byte)s.Type; // older kernels kept the letter in st_info
+            // Older kernels kept the letter in st_info; else it holds binding and type (global or local).
+            e[4] = withTypetab ? (byte)(char.IsAsciiLetterUpper(s.Type) ? 0x12 : 0x02) : (byte)s.Type;
             BinaryPrimitives.WriteUInt16LittleEndian(e[6..], 2);
             BinaryPrimitives.WriteUInt64LittleEndian(e[8..], s.Address);
             BinaryPrimitives.WriteUInt64LittleEndian(e[16..], s.Size);
             strtab.AddRange(Encoding.ASCII.GetBytes(s.Name));
             strtab.Add(0);
-            typetab[i] = (byte)s.Type;
+            typetab[i] = (byte)char.ToLowerInvariant(s.Type);
         }
 
         ulong symtabAt = Allocate(symtab.Length, out _);

@@ -15,6 +15,9 @@ internal sealed partial class ModuleListReader
     /// <summary>sizeof(Elf64_Sym).</summary>
     private const int SymbolSize = 24;
 
+    /// <summary>STB_GLOBAL, the binding in the high nibble of st_info.</summary>
+    private const int StbGlobal = 1;
+
     /// <summary>
     /// The module's kallsyms (kernel/module/kallsyms.c): <c>mod-&gt;kallsyms</c> points at a
     /// <c>struct mod_kallsyms</c> with an Elf_Sym array, its string table and, since the type letters got
@@ -73,7 +76,14 @@ internal sealed partial class ModuleListReader
                 continue; // no name (section symbols), or one that runs off what could be read
             }
 
+            // elf_type() (kernel/module/kallsyms.c) stores nm's letter in lower case; as nm and crash do,
+            // a global symbol (STB_GLOBAL in st_info) gets it in upper case.
             char letter = (char)(typetab != 0 ? letters[i] : sym[4]);
+            if (typetab != 0 && sym[4] >> 4 == StbGlobal)
+            {
+                letter = char.ToUpperInvariant(letter);
+            }
+
             names.Add(System.Text.Encoding.Latin1.GetString(text[..end]));
             addresses.Add(BinaryPrimitives.ReadUInt64LittleEndian(sym[8..]));
             sizes.Add(BinaryPrimitives.ReadUInt64LittleEndian(sym[16..]));
