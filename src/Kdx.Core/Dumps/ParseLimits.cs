@@ -40,6 +40,12 @@ public sealed record ParseLimits
     /// <summary>Largest ELF section read into memory, after decompression (a vmlinux .debug_info is a few hundred MB).</summary>
     public long MaxSectionBytes { get; init; } = Array.MaxLength;
 
+    /// <summary>Largest BTF blob accepted (a vmlinux's is 4–6 MB; BTF_MAX_TYPE bounds the types anyway).</summary>
+    public int MaxBtfBytes { get; init; } = 256 << 20;
+
+    /// <summary>Most loaded modules walked on the kernel's module list.</summary>
+    public int MaxModules { get; init; } = 1 << 16;
+
     /// <summary>Most records accepted in a makedumpfile flattened stream.</summary>
     public long MaxFlattenedRecords { get; init; } = 1L << 32;
 }

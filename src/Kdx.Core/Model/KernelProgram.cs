@@ -1,17 +1,21 @@
 using Kdx.Core.Arch.X86_64;
+using Kdx.Core.Debug.Btf;
 using Kdx.Core.Dumps;
 using Kdx.Core.Elf;
+using Kdx.Core.Linux.Modules;
 using Kdx.Core.Memory;
 using Kdx.Core.Symbols;
+using Kdx.Core.Types;
 
 namespace Kdx.Core.Model;
 
 /// <summary>
 /// The crashed kernel as a program: its physical memory (the dump), its virtual memory (x86_64 page
-/// tables and the kernel layout), and its symbols (a vmlinux, a System.map, or what the dump itself
-/// carries). Commands, scripts and tests all start here.
+/// tables and the kernel layout), its symbols (a vmlinux, a System.map, or the kernel's own kallsyms in the
+/// dump), its types (an ordered list of sources: the vmlinux's BTF, or the kernel's BTF in the dump, then
+/// the modules' BTF) and its loaded modules. Commands, scripts and tests all start here.
 /// </summary>
-public sealed class KernelProgram : IDisposable
+public sealed partial class KernelProgram : IProgram, IDisposable
 {
     private readonly List<string> _warnings = [];
 
@@ -43,11 +47,30 @@ public sealed class KernelProgram : IDisposable
     /// <summary>Kernel symbols at their run-time (KASLR-relocated) addresses.</summary>
     public SymbolTable Symbols { get; }
 
-    /// <summary>Where <see cref="Symbols"/> came from: a file path, or "VMCOREINFO".</summary>
+    /// <summary>Where <see cref="Symbols"/> came from: a file path, "kallsyms" (the dump's memory), or "VMCOREINFO".</summary>
     public string SymbolSource { get; }
 
     /// <summary>The debuginfo vmlinux, when one was given.</summary>
     public ElfFile? Vmlinux { get; }
+
+    /// <summary>
+    /// The kernel's types: the sources asked in order. Opening adds the vmlinux's .BTF (or, without one,
+    /// the kernel's BTF read from the dump) and then each module's BTF; a DWARF source goes first
+    /// (<see cref="TypeCollection.AddFirst"/>) when there is one.
+    /// </summary>
+    public TypeCollection Types { get; } = new([]);
+
+    /// <inheritdoc/>
+    IMemoryReader IProgram.Memory => Kernel;
+
+    /// <summary>The number of possible CPUs (the per-CPU offsets found), 0 when unknown.</summary>
+    public int CpuCount => Layout.PerCpuOffsets.Count;
+
+    /// <summary>The vmlinux BTF (from the vmlinux file or the dump), when there is one: the base of module BTF.</summary>
+    public BtfTypeSource? Btf { get; private set; }
+
+    /// <summary>The loaded modules, in the order of the kernel's module list (the last loaded first).</summary>
+    public IReadOnlyList<KernelModule> Modules { get; private set; } = [];
 
     /// <summary>Things the user should know about how the program was opened (printed by the banner).</summary>
     public IReadOnlyList<string> Warnings => _warnings;
@@ -77,9 +100,37 @@ public sealed class KernelProgram : IDisposable
     /// <summary>Builds a program over an open dump (the program owns it) and an optional symbol file.</summary>
     public static KernelProgram Open(DumpFile dump, string? symbolFile = null)
     {
+        var program = OpenSymbols(dump, symbolFile);
+        try
+        {
+            program.LoadTypes();
+            program.LoadModules();
+            return program;
+        }
+        catch
+        {
+            program.Vmlinux?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The symbols decide the layout (page_offset_base and the other bases are kernel variables): a vmlinux
+    /// or System.map relocated by the KASLR offset, or else kallsyms read through the kernel-image mapping
+    /// that VMCOREINFO alone gives (KERNELOFFSET, phys_base, init_top_pgt).
+    /// </summary>
+    private static KernelProgram OpenSymbols(DumpFile dump, string? symbolFile)
+    {
         if (symbolFile is null)
         {
-            return new KernelProgram(dump, VmcoreInfoSymbols(dump.VmcoreInfo), "VMCOREINFO", null);
+            var (symbols, source, warning) = SymbolsFromDump(dump);
+            var fromDump = new KernelProgram(dump, symbols, source, null);
+            if (warning is not null)
+            {
+                fromDump._warnings.Add(warning);
+            }
+
+            return fromDump;
         }
 
         if (DumpFiles.Identify(symbolFile) == FileKind.SystemMap)
@@ -108,101 +159,16 @@ public sealed class KernelProgram : IDisposable
         }
     }
 
-    /// <summary>Finds a symbol's run-time address.</summary>
-    public ulong? AddressOf(string name) => Symbols.TryGetAddress(name, out var a) ? a : null;
+    /// <inheritdoc/>
+    public ulong PerCpuAddress(ulong address, int cpu) => Layout.PerCpuAddress(address, cpu);
+
+    /// <summary>Finds a symbol's run-time address: the kernel's, else the first module's that has it.</summary>
+    public ulong? AddressOf(string name) => TryGetSymbol(name, out var s, out _) ? s.Address : null;
 
     /// <inheritdoc/>
     public void Dispose()
     {
         Vmlinux?.Dispose();
         Dump.Dispose();
-    }
-
-    /// <summary>
-    /// The KASLR offset: VMCOREINFO's KERNELOFFSET, else where the page tables or the dump's segments
-    /// put the kernel image, less the image's link-time start (_text rounded down to 2 MiB).
-    /// </summary>
-    private static long KaslrOffset(DumpFile dump, SymbolTable linkTime)
-    {
-        if (dump.VmcoreInfo?.KernelOffset is { } offset)
-        {
-            return unchecked((long)offset);
-        }
-
-        var layout = X86_64LayoutDetector.Detect(dump);
-        if (layout.KernelImageStart is { } start && (linkTime.TryGetAddress("_text", out var text) || linkTime.TryGetAddress("_stext", out text)))
-        {
-            return unchecked((long)(start - (text & ~0x1F_FFFFUL)));
-        }
-
-        return 0;
-    }
-
-    /// <summary>The symbols VMCOREINFO lists (SYMBOL(name)=address), already at run-time addresses.</summary>
-    private static SymbolTable VmcoreInfoSymbols(VmcoreInfo? info)
-    {
-        var names = new List<string>();
-        var addresses = new List<ulong>();
-        if (info is not null)
-        {
-            foreach (var key in info.Keys)
-            {
-                if (key.StartsWith("SYMBOL(", StringComparison.Ordinal) && key.EndsWith(')') && info.Hex(key) is { } a)
-                {
-                    names.Add(key[7..^1]);
-                    addresses.Add(a);
-                }
-            }
-        }
-
-        var types = new char[names.Count];
-        Array.Fill(types, '?');
-        return new SymbolTable(names.ToArray(), addresses.ToArray(), new ulong[names.Count], types);
-    }
-
-    /// <summary>
-    /// Checks that the vmlinux is the kernel that crashed, as crash does: the linux_banner string in the
-    /// dump must equal the one in the vmlinux.
-    /// </summary>
-    private void CheckBanner()
-    {
-        if (Vmlinux is null || !Symbols.TryGetSymbol("linux_banner", out var banner))
-        {
-            return;
-        }
-
-        string? fileBanner = ReadVmlinuxString(Vmlinux, unchecked(banner.Address - (ulong)Symbols.Relocation), 512);
-        string dumpBanner;
-        try
-        {
-            dumpBanner = Kernel.ReadCString(banner.Address, 512, "linux_banner");
-        }
-        catch (MemoryFaultException e)
-        {
-            _warnings.Add($"cannot check that {Vmlinux.Name} matches the dump: {e.Message}");
-            return;
-        }
-
-        if (fileBanner is not null && fileBanner != dumpBanner)
-        {
-            throw new KdxException($"{Vmlinux.Name} and {Dump.Path} do not match: the dump's linux_banner is \"{dumpBanner.TrimEnd()}\"");
-        }
-    }
-
-    private static string? ReadVmlinuxString(ElfFile elf, ulong linkAddress, int max)
-    {
-        foreach (var s in elf.Sections)
-        {
-            if (s.IsAlloc && s.HasContents && linkAddress >= s.Address && linkAddress - s.Address < s.Size)
-            {
-                var bytes = new byte[(int)Math.Min((ulong)max, s.Address + s.Size - linkAddress)];
-                using var src = elf.OpenSection(s);
-                int n = src.Read((long)(linkAddress - s.Address), bytes);
-                int end = Array.IndexOf(bytes, (byte)0, 0, n);
-                return System.Text.Encoding.Latin1.GetString(bytes, 0, end < 0 ? n : end);
-            }
-        }
-
-        return null;
     }
 }

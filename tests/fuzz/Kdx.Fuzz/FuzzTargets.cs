@@ -1,11 +1,14 @@
 using Kdx.Core;
 using Kdx.Core.Arch.X86_64;
 using Kdx.Core.Compression;
+using Kdx.Core.Debug.Btf;
+using Kdx.Core.Debug.Kallsyms;
 using Kdx.Core.Dumps;
 using Kdx.Core.Dumps.Flattened;
 using Kdx.Core.Elf;
 using Kdx.Core.IO;
 using Kdx.Core.Symbols;
+using Kdx.Core.Types;
 
 namespace Kdx.Fuzz;
 
@@ -27,13 +30,15 @@ public static class FuzzTargets
         MaxPfn = 1UL << 24,
         MaxCpus = 1024,
         MaxFlattenedRecords = 1 << 16,
+        MaxSymbols = 1 << 16,
+        MaxBtfBytes = 1 << 20,
     };
 
     /// <summary>
     /// The target names. Kept free of any Kdx.Core access: under AFL, instrumented code must not run
     /// before SharpFuzz has set up its shared memory.
     /// </summary>
-    public static IReadOnlyList<string> Names { get; } = ["dump", "notes", "vmcoreinfo", "elf", "systemmap", "lzo", "codec", "flattened", "pagetable"];
+    public static IReadOnlyList<string> Names { get; } = ["dump", "notes", "vmcoreinfo", "elf", "systemmap", "lzo", "codec", "flattened", "pagetable", "btf", "kallsyms"];
 
     /// <summary>Runs the target called <paramref name="name"/> on <paramref name="data"/>.</summary>
     public static void Run(string name, byte[] data)
@@ -66,6 +71,12 @@ public static class FuzzTargets
                 break;
             case "pagetable":
                 PageTable(data);
+                break;
+            case "btf":
+                Btf(data);
+                break;
+            case "kallsyms":
+                Kallsyms(data);
                 break;
             default:
                 throw new ArgumentException($"no fuzz target named {name}", nameof(name));
@@ -217,12 +228,111 @@ public static class FuzzTargets
         }
     }
 
-    private sealed class FuzzPhysicalMemory(byte[] data) : Kdx.Core.Memory.IMemoryReader
+    /// <summary>
+    /// Parses the bytes as BTF, and as split BTF over a small base, then builds every type, member,
+    /// enumerator and parameter, spells each type, and looks every name up.
+    /// </summary>
+    public static void Btf(byte[] data)
+    {
+        try
+        {
+            Exercise(new BtfTypeSource(BtfData.Parse(data, "fuzz", null, Limits)));
+        }
+        catch (KdxException)
+        {
+        }
+
+        try
+        {
+            var baseData = BtfData.Parse(BtfSeeds.SmallBase().Build(), "base", null, Limits);
+            var baseSource = new BtfTypeSource(baseData);
+            Exercise(new BtfTypeSource(BtfData.Parse(data, "fuzz split", baseData, Limits), baseSource));
+        }
+        catch (KdxException)
+        {
+        }
+    }
+
+    private static void Exercise(BtfTypeSource source)
+    {
+        var data = source.Data;
+        for (int id = data.FirstId; id < data.EndId; id++)
+        {
+            if (data.KindOf(id) is BtfKind.Function or BtfKind.Variable or BtfKind.DataSection or BtfKind.DeclTag)
+            {
+                continue;
+            }
+
+            var t = source.Resolve(id);
+            _ = t.ToString();
+            _ = source.SizeOf(id);
+            _ = t.Type.Target;
+            foreach (var m in t.Type.Members)
+            {
+                _ = TypeNames.Declaration(m.Type, m.Name ?? "anonymous");
+            }
+
+            _ = t.Type.Enumerators.Count;
+            _ = t.Type.Parameters.Count;
+            _ = t.Type.TryFindMember("x", out _, out _);
+        }
+
+        foreach (var kind in (TypeKind[])[TypeKind.Struct, TypeKind.Union, TypeKind.Enum, TypeKind.Typedef, TypeKind.Int, TypeKind.Function])
+        {
+            foreach (var name in source.TypeNames(kind).Take(256))
+            {
+                _ = kind == TypeKind.Function ? source.FindFunctionType(name) : source.FindType(name, kind);
+            }
+        }
+
+        foreach (var v in source.Variables.Take(256))
+        {
+            _ = v.Type.ToString();
+        }
+    }
+
+    /// <summary>
+    /// The bytes are kernel memory at <see cref="KallsymsSeeds.Base"/>, starting with seven u64 offsets of the
+    /// tables (num_syms, names, token_table, token_index, offsets, relative_base, addresses; 0 = none); reads kallsyms.
+    /// </summary>
+    public static void Kallsyms(byte[] data)
+    {
+        if (data.Length < 56)
+        {
+            return;
+        }
+
+        ulong At(int i)
+        {
+            ulong offset = BitConverter.ToUInt64(data, 8 * i);
+            return offset == 0 ? 0 : KallsymsSeeds.Base + offset;
+        }
+
+        ulong? Optional(int i) => At(i) is var a and not 0 ? a : null;
+        var locations = new KallsymsLocations(At(0), At(1), At(2), At(3), Optional(4), Optional(5), Optional(6));
+        if (locations.Offsets is null && locations.Addresses is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var table = KallsymsReader.Read(new FuzzPhysicalMemory(data, KallsymsSeeds.Base), locations, name => name == "_stext" ? KallsymsSeeds.Base + 0x1000 : null, 0, Limits);
+            _ = table.Symbols.TryLookup(KallsymsSeeds.Base + 0x1234, out _);
+            _ = table.Symbols.TryGetAddress("_stext", out _);
+        }
+        catch (KdxException)
+        {
+        }
+    }
+
+    private sealed class FuzzPhysicalMemory(byte[] data, ulong start = 0) : Kdx.Core.Memory.IMemoryReader
     {
         public Kdx.Core.Memory.AddressSpace Space => Kdx.Core.Memory.AddressSpace.Physical;
 
         public Kdx.Core.Memory.ReadStatus Read(ulong address, Span<byte> destination, out int bytesRead)
         {
+            address -= start;
             if (address >= (ulong)data.Length)
             {
                 bytesRead = 0;

@@ -44,6 +44,11 @@ internal static class Seeds
 
             """);
         File.WriteAllBytes(Path.Combine(corpus, "dump", "elf-core.bin"), TinyCore());
+        Directory.CreateDirectory(Path.Combine(corpus, "btf"));
+        File.WriteAllBytes(Path.Combine(corpus, "btf", "every-kind.btf"), BtfSeeds.EveryKind());
+        File.WriteAllBytes(Path.Combine(corpus, "btf", "split.btf"), BtfSeeds.Split());
+        Directory.CreateDirectory(Path.Combine(corpus, "kallsyms"));
+        File.WriteAllBytes(Path.Combine(corpus, "kallsyms", "tables.bin"), KallsymsSeeds.Tables());
         Directory.CreateDirectory(Path.Combine(corpus, "elf"));
         File.WriteAllBytes(Path.Combine(corpus, "elf", "tiny-exec.elf"), TinyElf());
     }
