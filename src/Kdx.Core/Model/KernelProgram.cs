@@ -1,4 +1,5 @@
 using Kdx.Core.Arch.X86_64;
+using Kdx.Core.Debug.Dwarf;
 using Kdx.Core.Dumps;
 using Kdx.Core.Elf;
 using Kdx.Core.Memory;
@@ -15,12 +16,13 @@ public sealed class KernelProgram : IDisposable
 {
     private readonly List<string> _warnings = [];
 
-    private KernelProgram(DumpFile dump, SymbolTable symbols, string symbolSource, ElfFile? vmlinux)
+    private KernelProgram(DumpFile dump, SymbolTable symbols, string symbolSource, ElfFile? vmlinux, DwarfTypeSource? dwarf = null)
     {
         Dump = dump;
         Symbols = symbols;
         SymbolSource = symbolSource;
         Vmlinux = vmlinux;
+        Dwarf = dwarf;
         Layout = X86_64LayoutDetector.Detect(dump, name => symbols.TryGetAddress(name, out var a) ? a : null);
         Kernel = new KernelVirtualMemory(dump, Layout);
     }
@@ -49,6 +51,13 @@ public sealed class KernelProgram : IDisposable
     /// <summary>The debuginfo vmlinux, when one was given.</summary>
     public ElfFile? Vmlinux { get; }
 
+    /// <summary>
+    /// The vmlinux's DWARF (types, variables, functions, line numbers), when the vmlinux has it. Its index
+    /// starts building in the background when the program is opened. Addresses it takes and gives are
+    /// link-time addresses: subtract <see cref="SymbolTable.Relocation"/> from run-time ones.
+    /// </summary>
+    public DwarfTypeSource? Dwarf { get; }
+
     /// <summary>Things the user should know about how the program was opened (printed by the banner).</summary>
     public IReadOnlyList<string> Warnings => _warnings;
 
@@ -74,8 +83,12 @@ public sealed class KernelProgram : IDisposable
         }
     }
 
-    /// <summary>Builds a program over an open dump (the program owns it) and an optional symbol file.</summary>
-    public static KernelProgram Open(DumpFile dump, string? symbolFile = null)
+    /// <summary>
+    /// Builds a program over an open dump (the program owns it) and an optional symbol file. A vmlinux
+    /// with DWARF starts indexing at once (<paramref name="dwarfOptions"/>; by default with the index
+    /// cache under <see cref="DwarfOptions.UserCacheDirectory"/>).
+    /// </summary>
+    public static KernelProgram Open(DumpFile dump, string? symbolFile = null, DwarfOptions? dwarfOptions = null)
     {
         if (symbolFile is null)
         {
@@ -89,20 +102,34 @@ public sealed class KernelProgram : IDisposable
         }
 
         var elf = ElfFile.Open(symbolFile, dump.Options.Limits);
+        DwarfTypeSource? dwarf = null;
         try
         {
+            // Index the DWARF while the symbols and the kernel layout are read.
+            dwarf = DwarfTypeSource.Open(elf, dwarfOptions ?? new DwarfOptions { IndexCacheDirectory = DwarfOptions.UserCacheDirectory() });
+            if (dwarf.HasDebugInfo)
+            {
+                dwarf.StartIndexing();
+            }
+            else
+            {
+                dwarf.Dispose();
+                dwarf = null;
+            }
+
             var table = SymbolTable.FromElf(elf);
             if (table.Count == 0)
             {
                 throw new KdxException($"{symbolFile}: has no symbol table (.symtab)");
             }
 
-            var program = new KernelProgram(dump, table.Relocate(KaslrOffset(dump, table)), symbolFile, elf);
+            var program = new KernelProgram(dump, table.Relocate(KaslrOffset(dump, table)), symbolFile, elf, dwarf);
             program.CheckBanner();
             return program;
         }
         catch
         {
+            dwarf?.Dispose();
             elf.Dispose();
             throw;
         }
@@ -114,6 +141,7 @@ public sealed class KernelProgram : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        Dwarf?.Dispose();
         Vmlinux?.Dispose();
         Dump.Dispose();
     }

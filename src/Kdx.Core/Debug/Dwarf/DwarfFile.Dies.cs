@@ -55,6 +55,29 @@ internal sealed partial class DwarfFile
         return die;
     }
 
+    /// <summary>Every attribute of the DIE at <paramref name="dieRef"/>, in abbreviation order (for dumps and tests).</summary>
+    public List<AttributeValue> Attributes(long dieRef)
+    {
+        var unit = UnitOf(dieRef);
+        var table = unit.Abbrevs(this);
+        int offset = (int)(dieRef & ~DwarfUnit.TypesSectionTag);
+        var r = unit.Section.Reader(offset);
+        ulong code = r.Uleb();
+        var result = new List<AttributeValue>();
+        if (code == 0)
+        {
+            return result;
+        }
+
+        ref readonly var a = ref table.Get(code, unit.Section, offset);
+        foreach (var spec in table.SpecsOf(a))
+        {
+            result.Add(Forms.Read(ref r, spec.Name, spec.Form, spec.ImplicitConst, unit));
+        }
+
+        return result;
+    }
+
     /// <summary>The children of <paramref name="parent"/>, in order (null entries excluded).</summary>
     public List<Die> Children(in Die parent)
     {

@@ -37,6 +37,20 @@ internal sealed class DwarfSection
     /// <summary>An error about this section at <paramref name="offset"/>.</summary>
     public DumpFormatException Error(long offset, string problem) => new(File, $"{Name} offset 0x{offset:x}: {problem}");
 
+    /// <summary>
+    /// Tells the OS this process is done with [offset, offset+length) for now: for a section mapped from
+    /// the file, its whole pages leave the process's resident set (they stay in the page cache and come
+    /// back on the next read). The index scan does this after each unit, so scanning 200 MB of DWARF
+    /// does not leave 200 MB resident. Does nothing for sections held in arrays.
+    /// </summary>
+    public void Release(int offset, int length)
+    {
+        if (System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager<byte, MappedMemory>(Data, out var mapped, out int start, out _))
+        {
+            mapped.Release(start + offset, length);
+        }
+    }
+
     /// <summary>Checks that [offset, offset+length) lies in the section.</summary>
     public void CheckRange(ulong offset, ulong length, string what)
     {
@@ -66,6 +80,23 @@ internal sealed unsafe class MappedMemory : MemoryManager<byte>
 
     public override Span<byte> GetSpan() => new(_pointer, _length);
 
+    /// <summary>Drops the whole pages of [offset, offset+length) from the resident set (madvise MADV_DONTNEED on Linux).</summary>
+    public void Release(int offset, int length)
+    {
+        if (!OperatingSystem.IsLinux() || offset < 0 || length <= 0 || offset > _length - length)
+        {
+            return;
+        }
+
+        const long Page = 4096;
+        long from = ((long)_pointer + offset + Page - 1) & ~(Page - 1);
+        long to = ((long)_pointer + offset + length) & ~(Page - 1);
+        if (to > from)
+        {
+            _ = NativeMethods.Madvise((nint)from, (nuint)(to - from), NativeMethods.MadvDontneed);
+        }
+    }
+
     public override MemoryHandle Pin(int elementIndex = 0) => new(_pointer + elementIndex);
 
     public override void Unpin()
@@ -75,4 +106,14 @@ internal sealed unsafe class MappedMemory : MemoryManager<byte>
     protected override void Dispose(bool disposing)
     {
     }
+}
+
+/// <summary>The libc calls the DWARF reader makes.</summary>
+internal static partial class NativeMethods
+{
+    /// <summary>MADV_DONTNEED (Linux include/uapi/asm-generic/mman-common.h).</summary>
+    public const int MadvDontneed = 4;
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "madvise")]
+    public static partial int Madvise(nint address, nuint length, int advice);
 }

@@ -101,8 +101,9 @@ internal sealed class DwarfSections
                 ModuleRelocations.Apply(elf, section, bytes, layout!);
                 data = bytes;
             }
-            else if (elf.TryGetSectionSpan(section, out var span))
+            else if (elf.Source is Kdx.Core.IO.MappedFile && elf.TryGetSectionSpan(section, out var span))
             {
+                // Only a file mapping has a stable address; spans over managed arrays must be copied.
                 data = new MappedMemory(span).Memory;
             }
             else

@@ -14,7 +14,7 @@ namespace Kdx.Core.Debug.Dwarf;
 /// </summary>
 public sealed partial class DwarfTypeSource : ITypeSource, IDisposable
 {
-    private readonly ElfFile _elf;
+    private readonly ElfFile? _elf;
     private readonly DwarfOptions _options;
     private readonly Lazy<DwarfFile> _file;
     private readonly Lazy<TypeBuilder> _types;
@@ -25,20 +25,21 @@ public sealed partial class DwarfTypeSource : ITypeSource, IDisposable
     private DwarfIndex? _index;
     private bool _disposed;
 
-    private DwarfTypeSource(ElfFile elf, IReadOnlyDictionary<string, ulong>? sectionAddresses, DwarfOptions? options)
+    private DwarfTypeSource(string name, ElfFile? elf, Func<DwarfFile> open, DwarfOptions? options)
     {
         _elf = elf;
         _options = options ?? DwarfOptions.Default;
-        _file = new Lazy<DwarfFile>(() => DwarfFile.FromElf(elf, sectionAddresses), LazyThreadSafetyMode.ExecutionAndPublication);
+        _file = new Lazy<DwarfFile>(open, LazyThreadSafetyMode.ExecutionAndPublication);
         _types = new Lazy<TypeBuilder>(() => new TypeBuilder(File, CompleteDefinition, DeclarationFileName), LazyThreadSafetyMode.ExecutionAndPublication);
-        Description = $"DWARF ({Path.GetFileName(elf.Name)})";
+        Description = $"DWARF ({Path.GetFileName(name)})";
+        HasDebugInfo = elf is null || elf.FindSection(".debug_info") is { HasContents: true };
     }
 
     /// <inheritdoc/>
     public string Description { get; }
 
     /// <summary>Whether the file has DWARF at all (a .debug_info section).</summary>
-    public bool HasDebugInfo => _elf.FindSection(".debug_info") is { HasContents: true };
+    public bool HasDebugInfo { get; }
 
     /// <summary>Where the index came from and how long it took, once built ("cache FILE in 12 ms", "scanned 2172 units in 640 ms").</summary>
     public string? IndexDescription { get; private set; }
@@ -51,15 +52,33 @@ public sealed partial class DwarfTypeSource : ITypeSource, IDisposable
     private DwarfIndex Index => _index ?? WaitForIndex();
 
     /// <summary>Reads the DWARF of a vmlinux (or any ET_EXEC/ET_DYN file).</summary>
-    public static DwarfTypeSource Open(ElfFile file, DwarfOptions? options = null) => new(file, null, options);
+    public static DwarfTypeSource Open(ElfFile file, DwarfOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        return new(file.Name, file, () => DwarfFile.FromElf(file), options);
+    }
 
     /// <summary>
     /// Reads the DWARF of a kernel module (.ko, ET_REL), applying its .rela.debug_* relocations with its
     /// allocated sections at <paramref name="sectionAddresses"/> (section name → run-time address, as
     /// <c>struct module</c>'s section attributes give them). Sections not given are laid out from 0.
     /// </summary>
-    public static DwarfTypeSource OpenModule(ElfFile module, IReadOnlyDictionary<string, ulong>? sectionAddresses = null, DwarfOptions? options = null) =>
-        new(module, sectionAddresses, options);
+    public static DwarfTypeSource OpenModule(ElfFile module, IReadOnlyDictionary<string, ulong>? sectionAddresses = null, DwarfOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        return new(module.Name, module, () => DwarfFile.FromElf(module, sectionAddresses), options);
+    }
+
+    /// <summary>
+    /// DWARF given as section bytes (".debug_info", ".debug_abbrev", ".debug_str", ".debug_line" …), already
+    /// relocated: for tools that hold the sections elsewhere, and for tests. No index cache is used.
+    /// </summary>
+    public static DwarfTypeSource FromSections(string name, IReadOnlyDictionary<string, byte[]> sections, DwarfOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(sections);
+        var copy = new Dictionary<string, byte[]>(sections, StringComparer.Ordinal);
+        return new(name, null, () => new DwarfFile(DwarfSections.FromBytes(name, copy)), options);
+    }
 
     /// <summary>Starts building the index in the background (returns at once); lookups wait for it.</summary>
     public Task StartIndexing() => StartIndexingTask();
@@ -261,7 +280,7 @@ public sealed partial class DwarfTypeSource : ITypeSource, IDisposable
     private string? CachePath(DwarfFile file, out IndexCacheKey? key)
     {
         key = null;
-        if (_options.IndexCacheDirectory is not { } dir || file.Sections.Info.Length < _options.MinCachedInfoBytes || BuildId() is not { } id)
+        if (_elf is null || _options.IndexCacheDirectory is not { } dir || file.Sections.Info.Length < _options.MinCachedInfoBytes || BuildId(_elf) is not { } id)
         {
             return null;
         }
@@ -272,16 +291,16 @@ public sealed partial class DwarfTypeSource : ITypeSource, IDisposable
     }
 
     /// <summary>The NT_GNU_BUILD_ID of the file, or null.</summary>
-    private byte[]? BuildId()
+    private static byte[]? BuildId(ElfFile elf)
     {
-        foreach (var section in _elf.Sections)
+        foreach (var section in elf.Sections)
         {
             if (section.Type != ElfConstants.ShtNote || section.Size > 1 << 16)
             {
                 continue;
             }
 
-            foreach (var note in _elf.ReadNotes(section))
+            foreach (var note in elf.ReadNotes(section))
             {
                 if (note.Name == "GNU" && note.Type == 3 && note.Descriptor.Length is > 0 and <= 64)
                 {

@@ -40,11 +40,13 @@ internal static class IndexBuilder
                 try
                 {
                     ScanUnit(file, units[i], spaces);
+                    units[i].Section.Release(units[i].Offset, units[i].Length);
                 }
                 catch (DumpFormatException e)
                 {
-                    // One corrupt unit must not take the types of all the others with it.
-                    warnings.Add((i, $"unit at {units[i].Section.Name} offset 0x{units[i].Offset:x} not indexed: {e.Message}"));
+                    // One corrupt unit must not take the types of all the others with it; the names read
+                    // before the damage stay in the index.
+                    warnings.Add((i, $"the unit at {units[i].Section.Name} offset 0x{units[i].Offset:x} is indexed only up to the damage: {e.Message}"));
                 }
 
                 return spaces;
