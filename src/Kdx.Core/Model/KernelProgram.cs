@@ -1,5 +1,6 @@
 using Kdx.Core.Arch.X86_64;
 using Kdx.Core.Debug.Btf;
+using Kdx.Core.Debug.Dwarf;
 using Kdx.Core.Dumps;
 using Kdx.Core.Elf;
 using Kdx.Core.Linux.Modules;
@@ -19,12 +20,13 @@ public sealed partial class KernelProgram : IProgram, IDisposable
 {
     private readonly List<string> _warnings = [];
 
-    private KernelProgram(DumpFile dump, SymbolTable symbols, string symbolSource, ElfFile? vmlinux)
+    private KernelProgram(DumpFile dump, SymbolTable symbols, string symbolSource, ElfFile? vmlinux, DwarfTypeSource? dwarf = null)
     {
         Dump = dump;
         Symbols = symbols;
         SymbolSource = symbolSource;
         Vmlinux = vmlinux;
+        Dwarf = dwarf;
         Layout = X86_64LayoutDetector.Detect(dump, name => symbols.TryGetAddress(name, out var a) ? a : null);
         Kernel = new KernelVirtualMemory(dump, Layout);
     }
@@ -56,7 +58,7 @@ public sealed partial class KernelProgram : IProgram, IDisposable
     /// <summary>
     /// The kernel's types: the sources asked in order. Opening adds the vmlinux's .BTF (or, without one,
     /// the kernel's BTF read from the dump) and then each module's BTF; a DWARF source goes first
-    /// (<see cref="TypeCollection.AddFirst"/>) when there is one.
+    /// (<see cref="TypeCollection.AddFirst"/>) when the vmlinux has one.
     /// </summary>
     public TypeCollection Types { get; } = new([]);
 
@@ -71,6 +73,13 @@ public sealed partial class KernelProgram : IProgram, IDisposable
 
     /// <summary>The loaded modules, in the order of the kernel's module list (the last loaded first).</summary>
     public IReadOnlyList<KernelModule> Modules { get; private set; } = [];
+
+    /// <summary>
+    /// The vmlinux's DWARF (types, variables, functions, line numbers), when the vmlinux has it. Its index
+    /// starts building in the background when the program is opened. Addresses it takes and gives are
+    /// link-time addresses: subtract <see cref="SymbolTable.Relocation"/> from run-time ones.
+    /// </summary>
+    public DwarfTypeSource? Dwarf { get; }
 
     /// <summary>Things the user should know about how the program was opened (printed by the banner).</summary>
     public IReadOnlyList<string> Warnings => _warnings;
@@ -97,18 +106,31 @@ public sealed partial class KernelProgram : IProgram, IDisposable
         }
     }
 
-    /// <summary>Builds a program over an open dump (the program owns it) and an optional symbol file.</summary>
-    public static KernelProgram Open(DumpFile dump, string? symbolFile = null)
+    /// <summary>
+    /// Builds a program over an open dump (the program owns it) and an optional symbol file. A vmlinux
+    /// with DWARF starts indexing at once (<paramref name="dwarfOptions"/>; by default with the index
+    /// cache under <see cref="DwarfOptions.UserCacheDirectory"/>).
+    /// </summary>
+    public static KernelProgram Open(DumpFile dump, string? symbolFile = null, DwarfOptions? dwarfOptions = null)
     {
-        var program = OpenSymbols(dump, symbolFile);
+        var program = OpenSymbols(dump, symbolFile, dwarfOptions);
         try
         {
             program.LoadTypes();
             program.LoadModules();
+
+            // DWARF answers first once it is there; modules were read with BTF so opening need not wait
+            // for the index.
+            if (program.Dwarf is not null)
+            {
+                program.Types.AddFirst(program.Dwarf);
+            }
+
             return program;
         }
         catch
         {
+            program.Dwarf?.Dispose();
             program.Vmlinux?.Dispose();
             throw;
         }
@@ -119,7 +141,7 @@ public sealed partial class KernelProgram : IProgram, IDisposable
     /// or System.map relocated by the KASLR offset, or else kallsyms read through the kernel-image mapping
     /// that VMCOREINFO alone gives (KERNELOFFSET, phys_base, init_top_pgt).
     /// </summary>
-    private static KernelProgram OpenSymbols(DumpFile dump, string? symbolFile)
+    private static KernelProgram OpenSymbols(DumpFile dump, string? symbolFile, DwarfOptions? dwarfOptions)
     {
         if (symbolFile is null)
         {
@@ -140,20 +162,34 @@ public sealed partial class KernelProgram : IProgram, IDisposable
         }
 
         var elf = ElfFile.Open(symbolFile, dump.Options.Limits);
+        DwarfTypeSource? dwarf = null;
         try
         {
+            // Index the DWARF while the symbols and the kernel layout are read.
+            dwarf = DwarfTypeSource.Open(elf, dwarfOptions ?? new DwarfOptions { IndexCacheDirectory = DwarfOptions.UserCacheDirectory() });
+            if (dwarf.HasDebugInfo)
+            {
+                dwarf.StartIndexing();
+            }
+            else
+            {
+                dwarf.Dispose();
+                dwarf = null;
+            }
+
             var table = SymbolTable.FromElf(elf);
             if (table.Count == 0)
             {
                 throw new KdxException($"{symbolFile}: has no symbol table (.symtab)");
             }
 
-            var program = new KernelProgram(dump, table.Relocate(KaslrOffset(dump, table)), symbolFile, elf);
+            var program = new KernelProgram(dump, table.Relocate(KaslrOffset(dump, table)), symbolFile, elf, dwarf);
             program.CheckBanner();
             return program;
         }
         catch
         {
+            dwarf?.Dispose();
             elf.Dispose();
             throw;
         }
@@ -168,6 +204,7 @@ public sealed partial class KernelProgram : IProgram, IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        Dwarf?.Dispose();
         Vmlinux?.Dispose();
         Dump.Dispose();
     }

@@ -2,6 +2,7 @@ using Kdx.Core;
 using Kdx.Core.Arch.X86_64;
 using Kdx.Core.Compression;
 using Kdx.Core.Debug.Btf;
+using Kdx.Core.Debug.Dwarf;
 using Kdx.Core.Debug.Kallsyms;
 using Kdx.Core.Dumps;
 using Kdx.Core.Dumps.Flattened;
@@ -38,7 +39,7 @@ public static class FuzzTargets
     /// The target names. Kept free of any Kdx.Core access: under AFL, instrumented code must not run
     /// before SharpFuzz has set up its shared memory.
     /// </summary>
-    public static IReadOnlyList<string> Names { get; } = ["dump", "notes", "vmcoreinfo", "elf", "systemmap", "lzo", "codec", "flattened", "pagetable", "btf", "kallsyms"];
+    public static IReadOnlyList<string> Names { get; } = ["dump", "notes", "vmcoreinfo", "elf", "systemmap", "lzo", "codec", "flattened", "pagetable", "btf", "kallsyms", "dwarf"];
 
     /// <summary>Runs the target called <paramref name="name"/> on <paramref name="data"/>.</summary>
     public static void Run(string name, byte[] data)
@@ -77,6 +78,9 @@ public static class FuzzTargets
                 break;
             case "kallsyms":
                 Kallsyms(data);
+                break;
+            case "dwarf":
+                Dwarf(data);
                 break;
             default:
                 throw new ArgumentException($"no fuzz target named {name}", nameof(name));
@@ -325,6 +329,105 @@ public static class FuzzTargets
         {
         }
     }
+
+    /// <summary>The DWARF section names a "dwarf" input may hold, by their one-byte number.</summary>
+    public static IReadOnlyList<string> DwarfSectionNames { get; } =
+    [
+        ".debug_info", ".debug_abbrev", ".debug_str", ".debug_line", ".debug_line_str", ".debug_str_offsets", ".debug_addr",
+        ".debug_rnglists", ".debug_ranges", ".debug_loclists", ".debug_loc", ".debug_aranges", ".debug_types",
+    ];
+
+    /// <summary>Packs DWARF sections into a "dwarf" input: per section a name number, a 4-byte length and the bytes.</summary>
+    public static byte[] PackDwarf(IReadOnlyDictionary<string, byte[]> sections)
+    {
+        var output = new MemoryStream();
+        foreach (var (name, bytes) in sections)
+        {
+            int id = ((List<string>)[.. DwarfSectionNames]).IndexOf(name);
+            if (id < 0)
+            {
+                continue;
+            }
+
+            output.WriteByte((byte)id);
+            output.Write(BitConverter.GetBytes(bytes.Length));
+            output.Write(bytes);
+        }
+
+        return output.ToArray();
+    }
+
+    /// <summary>
+    /// Unpacks DWARF sections (see <see cref="PackDwarf"/>), then indexes them, builds every struct, union,
+    /// enum and typedef (their members, enumerators and spellings), the variables' and functions' types,
+    /// and looks up lines at addresses taken from the data.
+    /// </summary>
+    public static void Dwarf(byte[] data)
+    {
+        var sections = new Dictionary<string, byte[]>();
+        int at = 0;
+        while (at + 5 <= data.Length)
+        {
+            int id = data[at] % DwarfSectionNames.Count;
+            int length = (int)Math.Min(BitConverter.ToUInt32(data, at + 1), (uint)(data.Length - at - 5));
+            sections[DwarfSectionNames[id]] = data[(at + 5)..(at + 5 + length)];
+            at += 5 + length;
+        }
+
+        using var src = DwarfTypeSource.FromSections("fuzz", sections, new DwarfOptions { MaxThreads = 1 });
+        try
+        {
+            foreach (var kind in (TypeKind[])[TypeKind.Struct, TypeKind.Union, TypeKind.Enum, TypeKind.Typedef, TypeKind.Int])
+            {
+                foreach (var name in src.TypeNames(kind).Take(64))
+                {
+                    Walk(src.FindType(name, kind));
+                }
+            }
+
+            foreach (var name in src.VariableNames().Take(64))
+            {
+                _ = src.FindVariableType(name)?.ToString();
+                _ = src.TryGetVariableAddress(name, out _);
+                _ = src.FindVariableLocation(name);
+            }
+
+            foreach (var name in src.FunctionNames().Take(64))
+            {
+                _ = src.FindFunctionType(name)?.ToString();
+                _ = src.TryGetFunctionAddress(name, out ulong address);
+                _ = src.TryFindLine(address, out _);
+                _ = src.FindFunctionLocation(name);
+            }
+
+            for (int i = 0; i + 8 <= data.Length && i < 256; i += 8)
+            {
+                _ = src.TryFindLine(BitConverter.ToUInt64(data, i), out _);
+            }
+        }
+        catch (KdxException)
+        {
+            // a clear error is the right answer to bad input
+        }
+    }
+
+    private static void Walk(KType? type)
+    {
+        if (type is null)
+        {
+            return;
+        }
+
+        _ = type.ToString();
+        foreach (var m in type.Members)
+        {
+            _ = TypeNames.Declaration(m.Type, m.Name ?? string.Empty);
+        }
+
+        _ = type.Enumerators.Count;
+        _ = type.Unaliased().Size;
+    }
+
 
     private sealed class FuzzPhysicalMemory(byte[] data, ulong start = 0) : Kdx.Core.Memory.IMemoryReader
     {

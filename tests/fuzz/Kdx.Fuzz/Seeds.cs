@@ -51,6 +51,12 @@ internal static class Seeds
         File.WriteAllBytes(Path.Combine(corpus, "kallsyms", "tables.bin"), KallsymsSeeds.Tables());
         Directory.CreateDirectory(Path.Combine(corpus, "elf"));
         File.WriteAllBytes(Path.Combine(corpus, "elf", "tiny-exec.elf"), TinyElf());
+        Directory.CreateDirectory(Path.Combine(corpus, "dwarf"));
+        foreach (var (version, dwarf64) in ((int, bool)[])[(3, false), (4, false), (5, false), (5, true)])
+        {
+            string name = $"kernel-v{version}{(dwarf64 ? "-64" : string.Empty)}.bin";
+            File.WriteAllBytes(Path.Combine(corpus, "dwarf", name), FuzzTargets.PackDwarf(Dwarf.SeedKernel.Build(version, dwarf64)));
+        }
     }
 
     // A page that looks like kernel data: pointers, small counters, zeros and a string.
