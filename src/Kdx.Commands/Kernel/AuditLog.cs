@@ -13,13 +13,14 @@ namespace Kdx.Commands.Kernel;
 /// keeps audit_queue, audit_retry_queue and audit_hold_queue since v4.11 (commit 5b52330bbfe6 "audit:
 /// fix auditd/kernel connection state tracking"), audit_skb_queue and audit_skb_hold_queue before.
 /// </summary>
-internal static class AuditLog
+public static class AuditLog
 {
     // include/uapi/linux/netlink.h: struct nlmsghdr is 16 bytes (NLMSG_HDRLEN); nlmsg_type at offset 4.
     private const int NetlinkHeader = 16;
     private const int MaxQueued = 1_000_000;
 
-    public static void Print(CommandContext context, KernelProgram program)
+    /// <summary>The queued records as crash prints them ("type=N text"), or crash's line for an empty log.</summary>
+    public static IEnumerable<string> Lines(IProgram program)
     {
         string[] queues = program.Symbols.TryGetAddress("audit_skb_queue", out _) ? ["audit_skb_hold_queue", "audit_skb_queue"]
             : program.Symbols.TryGetAddress("audit_queue", out _) ? ["audit_hold_queue", "audit_retry_queue", "audit_queue"]
@@ -31,7 +32,7 @@ internal static class AuditLog
         ulong nextAt = KObject.OffsetOf(skb, "next");
         ulong lenAt = KObject.OffsetOf(skb, "len");
         ulong dataAt = KObject.OffsetOf(skb, "data");
-        var memory = program.Kernel;
+        var memory = program.Memory;
         long total = 0;
         foreach (var name in queues)
         {
@@ -52,7 +53,7 @@ internal static class AuditLog
             {
                 if (walked > Math.Min(qlen, MaxQueued))
                 {
-                    context.WriteLine($"log: {name}: more sk_buffs than its qlen {qlen} (a corrupt or cyclic queue); stopped");
+                    yield return $"log: {name}: more sk_buffs than its qlen {qlen} (a corrupt or cyclic queue); stopped";
                     break;
                 }
 
@@ -64,14 +65,14 @@ internal static class AuditLog
                 memory.ReadExactly(data + NetlinkHeader, text, $"audit record at {data + NetlinkHeader:x}");
                 int end = Array.IndexOf(text, (byte)0);
                 string body = System.Text.Encoding.Latin1.GetString(text, 0, end < 0 ? text.Length : end);
-                context.WriteLine(string.Create(CultureInfo.InvariantCulture, $"type={type} {body}"));
+                yield return string.Create(CultureInfo.InvariantCulture, $"type={type} {body}");
                 p = memory.ReadUInt64(p + nextAt, $"sk_buff {p:x} next");
             }
         }
 
         if (total == 0)
         {
-            context.WriteLine("log: kernel audit log is empty");
+            yield return "log: kernel audit log is empty";
         }
     }
 }

@@ -62,7 +62,11 @@ public sealed class LogCommand : Command
         var program = context.Session.Program;
         if (o.Has("a"))
         {
-            AuditLog.Print(context, program);
+            foreach (var audit in AuditLog.Lines(program))
+            {
+                context.WriteLine(audit);
+            }
+
             return;
         }
 

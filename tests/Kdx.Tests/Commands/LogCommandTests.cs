@@ -2,6 +2,7 @@ using System.Text;
 using Kdx.Commands.Kernel;
 using Kdx.Core.Linux;
 using Kdx.Core.Linux.Printk;
+using Kdx.Core.Types;
 using Kdx.Tests.Model;
 using Shouldly;
 using Xunit;
@@ -109,5 +110,66 @@ public sealed class LogCommandTests
         KernelClock.TryGetHz(p).ShouldBeNull();
         KernelClock.TryGetUptimeSeconds(p).ShouldBeNull();
         KernelClock.TryGetBootSeconds(p).ShouldBeNull();
+    }
+}
+
+public sealed class AuditLogTests
+{
+    private const ulong Queue = TestProgram.Base + 0x100;
+
+    private static TestProgram Kernel(int records, bool cyclic = false)
+    {
+        var p = new TestProgram();
+        var skb = KType.Struct("sk_buff", 64, () =>
+            [new KMember("next", KType.Pointer(p.ULong), 0), new KMember("len", p.UInt, 128), new KMember("data", KType.Pointer(p.Char), 256)]);
+        var head = KType.Struct("sk_buff_head", 24, () =>
+            [new KMember("next", KType.Pointer(skb), 0), new KMember("prev", KType.Pointer(skb), 64), new KMember("qlen", p.UInt, 128)]);
+        p.AddType("struct sk_buff", skb);
+        p.AddType("struct sk_buff_head", head);
+        p.Symbol("audit_queue", Queue);
+        p.Write(Queue + 16, (ulong)records, 4);
+        ulong previous = Queue;
+        for (int i = 0; i < records; i++)
+        {
+            ulong node = TestProgram.Base + 0x1000 + ((ulong)i * 0x100);
+            ulong data = node + 0x80;
+            string text = $"audit({i}): op=test";
+            p.Write(previous, node);
+            p.Write(node + 16, (ulong)(16 + text.Length + 1), 4);
+            p.Write(node + 32, data);
+            p.Write(data + 4, 1300 + (ulong)i, 2);
+            p.WriteString(data + 16, text);
+            previous = node;
+        }
+
+        p.Write(previous, cyclic ? TestProgram.Base + 0x1000 : Queue);
+        return p;
+    }
+
+    [Fact]
+    public void Queued_records_are_printed_with_their_netlink_type()
+    {
+        AuditLog.Lines(Kernel(2)).ShouldBe(["type=1300 audit(0): op=test", "type=1301 audit(1): op=test"]);
+    }
+
+    [Fact]
+    public void Empty_queues_give_crash_s_message()
+    {
+        AuditLog.Lines(Kernel(0)).ShouldBe(["log: kernel audit log is empty"]);
+    }
+
+    [Fact]
+    public void A_cyclic_queue_stops_after_qlen_records_with_a_message()
+    {
+        var lines = AuditLog.Lines(Kernel(2, cyclic: true)).ToList();
+
+        lines.Count.ShouldBe(4);
+        lines[^1].ShouldContain("more sk_buffs than its qlen 2");
+    }
+
+    [Fact]
+    public void A_kernel_without_audit_says_so()
+    {
+        Should.Throw<Kdx.Core.KdxException>(() => AuditLog.Lines(new TestProgram()).ToList()).Message.ShouldContain("CONFIG_AUDIT");
     }
 }
