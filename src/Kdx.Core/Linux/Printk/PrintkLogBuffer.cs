@@ -13,14 +13,14 @@ namespace Kdx.Core.Linux.Printk;
 internal sealed class PrintkLogBuffer
 {
     private readonly IMemoryReader _memory;
-    private readonly LayoutOf _header;
+    private readonly StructLayout _header;
     private readonly ulong _buffer;
     private readonly ulong _length;
     private readonly ulong _first;
     private readonly ulong _next;
     private readonly ulong _firstSeq;
 
-    private PrintkLogBuffer(IProgram program, LayoutOf header)
+    private PrintkLogBuffer(IProgram program, StructLayout header)
     {
         _memory = program.Memory;
         _header = header;
@@ -41,7 +41,7 @@ internal sealed class PrintkLogBuffer
     /// <summary>Opens the buffer.</summary>
     public static PrintkLogBuffer Open(IProgram program)
     {
-        var header = LayoutOf.TryFind(program.Types, "printk_log") ?? LayoutOf.Find(program.Types, "log");
+        var header = StructLayout.TryFind(program.Types, "printk_log") ?? StructLayout.Find(program.Types, "log");
         return new PrintkLogBuffer(program, header);
     }
 

@@ -19,9 +19,9 @@ internal sealed class PrintkRingBuffer
     private const ulong StateFinalized = 2;
 
     private readonly IMemoryReader _memory;
-    private readonly LayoutOf _desc;
-    private readonly LayoutOf _info;
-    private readonly LayoutOf _lpos;
+    private readonly StructLayout _desc;
+    private readonly StructLayout _info;
+    private readonly StructLayout _lpos;
     private readonly ulong _descs;
     private readonly ulong _infos;
     private readonly ulong _count;
@@ -38,12 +38,12 @@ internal sealed class PrintkRingBuffer
     {
         _memory = program.Memory;
         var types = program.Types;
-        var rb = LayoutOf.Find(types, "printk_ringbuffer");
-        var descRing = LayoutOf.Find(types, "prb_desc_ring");
-        var dataRing = LayoutOf.Find(types, "prb_data_ring");
-        _desc = LayoutOf.Find(types, "prb_desc");
-        _info = LayoutOf.Find(types, "printk_info");
-        _lpos = LayoutOf.Find(types, "prb_data_blk_lpos");
+        var rb = StructLayout.Find(types, "printk_ringbuffer");
+        var descRing = StructLayout.Find(types, "prb_desc_ring");
+        var dataRing = StructLayout.Find(types, "prb_data_ring");
+        _desc = StructLayout.Find(types, "prb_desc");
+        _info = StructLayout.Find(types, "printk_info");
+        _lpos = StructLayout.Find(types, "prb_data_blk_lpos");
 
         var bytes = new byte[rb.Size];
         _memory.ReadExactly(prb, bytes, "printk_ringbuffer (prb)");

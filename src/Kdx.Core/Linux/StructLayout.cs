@@ -1,34 +1,39 @@
 using Kdx.Core.Types;
 
-namespace Kdx.Core.Linux.Printk;
+namespace Kdx.Core.Linux;
 
 /// <summary>
 /// A struct's size and member positions, looked up once by name so that a reader can decode raw records
 /// without a type lookup per record. Missing types or members give an error that names them.
 /// </summary>
-internal sealed class LayoutOf
+public sealed class StructLayout
 {
     private readonly KType _type;
 
-    private LayoutOf(KType type, string name)
+    private StructLayout(KType type, string name)
     {
         _type = type;
         Name = name;
     }
 
+    /// <summary>The struct's name (without "struct").</summary>
     public string Name { get; }
 
+    /// <summary>The struct's size in bytes.</summary>
     public int Size => checked((int)_type.Size);
 
-    public static LayoutOf? TryFind(TypeCollection types, string structName)
+    /// <summary>The layout of struct <paramref name="structName"/>, or null when the types lack it.</summary>
+    public static StructLayout? TryFind(TypeCollection types, string structName)
     {
         var t = types.FindType(structName, TypeKind.Struct);
-        return t is null || !t.IsComplete ? null : new LayoutOf(t.Unaliased(), structName);
+        return t is null || !t.IsComplete ? null : new StructLayout(t.Unaliased(), structName);
     }
 
-    public static LayoutOf Find(TypeCollection types, string structName) =>
+    /// <summary>The layout of struct <paramref name="structName"/>; throws a <see cref="KdxException"/> naming it when missing.</summary>
+    public static StructLayout Find(TypeCollection types, string structName) =>
         TryFind(types, structName) ?? throw new KdxException($"no type information for struct {structName}");
 
+    /// <summary>Whether the struct has the member (a path through nested members).</summary>
     public bool Has(string memberPath)
     {
         var t = _type;
@@ -44,6 +49,9 @@ internal sealed class LayoutOf
 
         return true;
     }
+
+    /// <summary>The member's byte offset, or null when the struct has no such member.</summary>
+    public int? TryOffset(string memberPath) => Has(memberPath) ? Offset(memberPath) : null;
 
     /// <summary>The member's byte offset (a path through nested members: "dev_info.device").</summary>
     public int Offset(string memberPath) => checked((int)(Bits(memberPath).Bits / 8));
