@@ -92,14 +92,10 @@ public sealed class PsCommand : Command
             return t => t.Pid == pid;
         }
 
+        // A hexadecimal word is a task_struct address when some task has it; otherwise (e.g. "dd") a command.
         string hex = arg.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? arg[2..] : arg;
-        if (hex.Length >= 8 && ulong.TryParse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong address) && address >= 0xffff000000000000)
+        if (ulong.TryParse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong address) && context.Session.Tasks.Find(address) is not null)
         {
-            if (context.Session.Tasks.Find(address) is null)
-            {
-                throw new CommandException($"invalid task or pid value: {arg}");
-            }
-
             return t => t.Address == address;
         }
 

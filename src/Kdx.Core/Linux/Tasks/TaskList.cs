@@ -66,6 +66,7 @@ public sealed class TaskList
 
         ulong initTask = program.Symbols.TryGetAddress("init_task", out ulong it) ? it : throw new KdxException("the kernel has no init_task symbol");
         var leaders = new List<ulong>();
+        int before = problems.Count;
         foreach (ulong task in WalkList(program.Memory, initTask + (ulong)reader.Tasks, reader.Tasks, "init_task.tasks", limits, problems))
         {
             leaders.Add(task);
@@ -80,10 +81,14 @@ public sealed class TaskList
             }
         }
 
+        bool listsWhole = problems.Count == before;
+        before = problems.Count;
         foreach (ulong task in PidIdr(program, problems, limits))
         {
             Add(task, TaskSources.PidIdr);
         }
+
+        bool idrWhole = problems.Count == before;
 
         var currents = new ulong[Math.Max(program.CpuCount, 0)];
         PerCpu(program, problems, (cpu, curr, idle) =>
@@ -106,24 +111,24 @@ public sealed class TaskList
             }
         }
 
-        CrossCheck(tasks, problems);
+        CrossCheck(tasks, problems, listsWhole, idrWhole);
         tasks.Sort((a, b) => a.Pid != b.Pid ? a.Pid.CompareTo(b.Pid) : a.Pid == 0 ? a.Cpu.CompareTo(b.Cpu) : a.Address.CompareTo(b.Address));
         return new TaskList(tasks, problems, TaskStates.Read(program), currents);
     }
 
-    // A user task not in the PID IDR has exited (or the IDR is damaged); a listed process missing from
-    // the process list is what the PID IDR is there to catch.
-    private static void CrossCheck(List<KernelTask> tasks, List<string> problems)
+    // A task on the lists but not in the PID IDR has exited (or the IDR is damaged); a task in the IDR
+    // but on no list is what the IDR is there to catch. A source that could not be read whole proves nothing.
+    private static void CrossCheck(List<KernelTask> tasks, List<string> problems, bool listsWhole, bool idrWhole)
     {
         foreach (var t in tasks)
         {
             bool idle = (t.Sources & TaskSources.Idle) != 0 || (t.Pid == 0 && (t.Sources & TaskSources.Current) != 0);
-            if (!idle && (t.Sources & TaskSources.PidIdr) == 0)
+            if (!idle && idrWhole && (t.Sources & TaskSources.PidIdr) == 0)
             {
                 problems.Add($"task {t.Address:x} (pid {t.Pid}, {t.Comm}) is not in the PID IDR");
             }
 
-            if (!idle && (t.Sources & (TaskSources.ProcessList | TaskSources.ThreadGroup)) == 0)
+            if (!idle && listsWhole && (t.Sources & TaskSources.PidIdr) != 0 && (t.Sources & (TaskSources.ProcessList | TaskSources.ThreadGroup)) == 0)
             {
                 problems.Add($"task {t.Address:x} (pid {t.Pid}, {t.Comm}) is in the PID IDR but on no task list");
             }
@@ -223,7 +228,7 @@ public sealed class TaskList
             {
                 if (!program.Memory.TryReadUInt64(entry + (ulong)tasks, out ulong first))
                 {
-                    problems.Add($"struct pid at {entry:x}: unreadable");
+                    problems.Add($"init_pid_ns.idr: cannot read struct pid at {entry:x}");
                     continue;
                 }
 
