@@ -11,6 +11,8 @@ timed the same way for both. Peak memory is the child's ru_maxrss (os.wait4).
 Suites:
   dump   start-up to the first answer; 10,000 random page reads (`rd -p -64 ADDR 1` at random
          present pages chosen by `Kdx.Bench pick-pages`, the same list for both tools)
+  state  `ps` and `log` (later issues add bt -a, kmem -s, irq, timer, runq). crash 8.0.2 lists only
+         the active tasks of Debian's 6.1 kernel, so its `ps` does less work than Kdx's there.
   types  start-up to the first answer that needs a type (`struct -o task_struct`, timed from the
          launch), then 40 `struct -o`, 30 `p`, 250 `sym`. Kdx runs twice: with its DWARF index
          cache empty (a first run on a new vmlinux) and with the cache made by that run.
@@ -162,6 +164,8 @@ def main():
         addrs = pick_pages(a.dump, a.pages)
         steps.append(("%d random page reads" % len(addrs), ["rd -p -64 %s 1" % x for x in addrs]))
 
+    if "state" in a.suite.split(","):
+        steps += [("ps", ["ps"]), ("log", ["log"])]
     if "types" in a.suite.split(","):
         steps += type_steps(a.vmlinux)
 
