@@ -134,12 +134,16 @@ SEGV = "<segmentation violation in gdb>"
 def truth_for(cmd):
     """Where the ground truth of a command that crash could not answer is (ref/truth/)."""
     w = cmd.split()
+    if w[0] == "struct" and len(w) == 3 and w[1] == "-o" and w[2].endswith("_t"):
+        return "gdb-commands.json (ptype /o %s)" % w[2]
     if w[0] in ("struct", "union") and len(w) >= 3 and w[1] == "-o":
         return "gdb-layouts.json types[\"%s %s\"] and drgn.json layouts" % (w[0], w[2])
     if w[0] in ("whatis", "ptype"):
         return "gdb-commands.json (the system gdb on the vmlinux or vmlab.ko)"
     if w[0].startswith("p") and w[0] in ("p", "p/x", "p/d", "p/o", "p/t", "p/c", "print"):
         return "drgn.json globals[expr == this command] when listed there"
+    if w[0] == "mod" or w[:2] in (["sym", "-m"], ["sym", "-M"]):
+        return "drgn.json modules (with their kallsyms)"
     if w[0] == "sym":
         return "symbols.json (System.map relocated by KERNELOFFSET; module kallsyms)"
     return "drgn.json (anchors, vmlab, tasks, modules, layouts)"
@@ -157,6 +161,8 @@ def mark_crash_failures(r):
             why = "crash's embedded gdb died (segmentation violation)"
         elif no_modules and c["cmd"].startswith("sym 0xffffffffc") and "invalid address" in o:
             why = "crash ran with --no_modules: it knows no module symbol"
+        elif no_modules and (c["cmd"] == "mod" or c["cmd"].startswith(("mod ", "sym -m", "sym -M"))):
+            why = "crash ran with --no_modules: it reads no module"
         elif no_modules and "vmlab" in c["cmd"] and ("invalid" in o or "No symbol" in o or "no symbol" in o):
             why = "crash ran with --no_modules: vmlab's symbols and types are unknown to it"
         if why:

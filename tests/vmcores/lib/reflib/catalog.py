@@ -18,8 +18,12 @@ STRUCTS = [
     "thread_info", "thread_struct", "pt_regs", "inactive_task_frame", "signal_struct",
     "sighand_struct", "nsproxy", "uts_namespace", "new_utsname", "vmap_area", "vm_struct",
     "address_space", "mount", "vfsmount", "kobject", "device", "resource", "wait_queue_head",
-    "timerqueue_node", "timerqueue_head", "idr", "percpu_counter", "vmlab_item", "vmlab_obj",
+    "timerqueue_node", "timerqueue_head", "idr", "percpu_counter", "mutex", "rw_semaphore", "cred",
+    "spinlock", "raw_spinlock", "qspinlock", "work_struct", "kref", "vmlab_item", "vmlab_obj",
 ]
+# struct -o of typedef names (of anonymous structs): crash accepts them; the truth is gdb's
+# `ptype /o` (gdb-commands.json)
+TYPEDEF_STRUCTS = ["atomic_t", "atomic64_t", "spinlock_t", "raw_spinlock_t", "refcount_t"]
 # union -o (named unions present in both kernels' DWARF; thread_union is not emitted;
 # bpf_attr is left out: 13 s of crash's time for one command)
 UNIONS = [
@@ -58,7 +62,9 @@ GLOBALS = [
     ("p init_task.tasks", "prog['init_task'].tasks.next.value_()", "list_head member (next shown)"),
     ("p init_task.mm", "prog['init_task'].mm.value_()", "NULL pointer member"),
     ("p init_task.active_mm", "prog['init_task'].active_mm.value_()", "pointer member"),
+    ("p init_task.se", None, "a whole embedded struct (struct sched_entity)"),
     ("p init_task.se.load", None, "nested struct member"),
+    ("p -x init_task.se.load", None, "a small struct in hex"),
     ("p init_task.thread_info", None, "embedded struct (THREAD_INFO_IN_TASK)"),
     ("p init_uts_ns.name", None, "struct new_utsname"),
     ("p init_uts_ns.name.release", "prog['init_uts_ns'].name.release.string_()", "nested char array"),
@@ -75,6 +81,7 @@ GLOBALS = [
     ("p total_forks", "prog['total_forks'].value_()", "unsigned long global"),
     ("p max_pfn", "prog['max_pfn'].value_()", "unsigned long global"),
     ("p _totalram_pages", "prog['_totalram_pages'].counter.value_()", "atomic_long_t"),
+    ("p runqueues:0", "per_cpu(prog['runqueues'], 0).nr_running.value_()", "per-CPU struct, cpu 0 (truth: nr_running)"),
     ("p runqueues:1", "per_cpu(prog['runqueues'], 1).nr_running.value_()", "per-CPU struct, cpu 1 (truth: nr_running)"),
     ("p cpu_number:a", "per_cpu(prog['cpu_number'], 1).value_()", "per-CPU int on every CPU (truth: cpu 1)"),
     ("p this_cpu_off:0", "per_cpu(prog['this_cpu_off'], 0).value_()", "per-CPU unsigned long, cpu 0"),

@@ -25,6 +25,7 @@ def generate(run, manifest):
     # ---- type definitions
     out += [cmd("struct -o " + s, "layout of struct " + s) for s in catalog.STRUCTS]
     out += [cmd("union -o " + u, "layout of union " + u) for u in catalog.UNIONS]
+    out += [cmd("struct -o " + t, "layout of the typedef " + t) for t in catalog.TYPEDEF_STRUCTS]
     out += [cmd("struct " + catalog.STRUCTS[0], "definition without offsets"),
             cmd("whatis -o struct vmlab_item", "whatis with offsets"),
             cmd("struct -o no_such_struct", "a type that does not exist")]
@@ -47,6 +48,11 @@ def generate(run, manifest):
     if init:
         tasks_off = next((m["offset"] for m in truth["layouts"].get("struct task_struct", {}).get("members", [])
                           if m["name"] == "tasks"), None)
+        se_off = next((m["offset"] for m in truth["layouts"].get("struct task_struct", {}).get("members", [])
+                       if m["name"] == "se"), None)
+        if se_off is not None:
+            out += [cmd("struct sched_entity %s" % hex(int(init, 16) + se_off), "init_task.se at its address"),
+                    cmd("struct sched_entity.load,on_rq,vruntime %s" % hex(int(init, 16) + se_off), "members")]
         out += [cmd("struct task_struct.pid,comm init_task", "a symbol as the address"),
                 cmd("struct list_head %s 3" % hex(int(init, 16) + tasks_off) if tasks_off is not None else
                     "struct list_head init_task 3", "count: 3 list_heads in a row"),

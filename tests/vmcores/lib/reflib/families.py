@@ -35,9 +35,9 @@ STATE_FORMATS = ["elf", "kdump-lzo", "qemu-elf"]
 FAMILIES = [
     Family("base", 1, "base", formats=ALL_FORMATS,
            what="the lab's 21 commands, help -D/-n, rd/vtop/ptov (crash-ref.json) + drgn task lists"),
-    Family("truth", 1, "truth",
+    Family("truth", 2, "truth",
            what="drgn and gdb ground truth (ref/truth/): tasks, stacks, modules, layouts, globals, slabs, symbols"),
-    Family("types", 1, "crash", ["base", "truth"], ["elf"], lambda r, m, f: cmds_types.generate(r, m),
+    Family("types", 2, "crash", ["base", "truth"], ["elf"], lambda r, m, f: cmds_types.generate(r, m),
            what="struct/union -o, whatis, ptype, struct at addresses, p, eval, sym, list, tree, mod (issue 3)"),
 ]
 # Written but not made yet (never run on the test bed: enable one by moving it into

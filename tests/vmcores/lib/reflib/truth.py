@@ -17,7 +17,8 @@ from .rundata import PY, dump_atomic
 
 VMLAB_TYPES = ["vmlab_item", "vmlab_obj"]
 # whatis/ptype as the system gdb answers them from the vmlinux (crash's own gdb dies on 6.12)
-GDB_COMMANDS = ["whatis " + w for w in catalog.WHATIS] + ["ptype " + p for p in catalog.PTYPE]
+GDB_COMMANDS = (["whatis " + w for w in catalog.WHATIS] + ["ptype " + p for p in catalog.PTYPE] +
+                ["ptype /o " + t for t in catalog.TYPEDEF_STRUCTS])
 
 
 def run_truth(run, sh, lib):
