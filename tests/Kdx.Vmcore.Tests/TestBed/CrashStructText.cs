@@ -44,7 +44,14 @@ public static partial class CrashStructText
             }
 
             var m = MemberLine().Match(line);
-            if (m.Success)
+            long? closerOffset = null;
+            if (m.Success && m.Groups["decl"].Value.StartsWith('}'))
+            {
+                // a named struct/union closes with its own offset: "[128]     } headers;"
+                closerOffset = long.Parse(m.Groups["off"].Value, CultureInfo.InvariantCulture);
+                line = m.Groups["decl"].Value;
+            }
+            else if (m.Success)
             {
                 frames.Peek().Add(Member(m.Groups["off"].Value, m.Groups["bit"].Value, m.Groups["decl"].Value));
                 continue;
@@ -63,9 +70,10 @@ public static partial class CrashStructText
                 {
                     frames.Peek().AddRange(inner);
                 }
-                else if (inner.Count > 0)
+                else if ((closerOffset ?? inner.FirstOrDefault()?.Offset) is { } at)
                 {
-                    frames.Peek().Add(new TypeMember(name, inner[0].Offset, null, t.StartsWith("} ", StringComparison.Ordinal) ? "{...}" : "", null, null));
+                    // (crash prints the members of some named nested structs without offsets: only the closer has one)
+                    frames.Peek().Add(new TypeMember(name, at, null, "{...}", null, null));
                     frames.Peek().AddRange(inner.Select(x => x with { Name = name + "." + x.Name }));
                 }
             }

@@ -17,6 +17,19 @@ public sealed class CrashStructTextTests
           [32]     u32 *uaddr;
           [40]     u64 expires;
                } futex;
+               union {
+                   struct {
+          [44]         u16 a;
+                   };
+                   struct {
+          [44]         u16 a;
+          [46]         u16 b;
+          [44]     } group;
+               };
+               struct {
+                   struct list_head list;
+                   unsigned long bitmap;
+          [52] } lru_gen;
           [48] void (*function)(struct timer_list *);
           [56] unsigned int sched_reset_on_fork : 1;
           [56] unsigned int in_iowait : 1;
@@ -36,7 +49,7 @@ public sealed class CrashStructTextTests
         layout.Members.Select(m => (m.Name, m.Offset)).ShouldBe(
         [
             ("flags", 0), ("lru", 8), ("mapping", 24), ("callback_head", 8), ("futex", 32), ("futex.uaddr", 32),
-            ("futex.expires", 40), ("function", 48), ("sched_reset_on_fork", 56), ("in_iowait", 56), ("comm", 60),
+            ("futex.expires", 40), ("a", 44), ("group", 44), ("group.a", 44), ("group.b", 46), ("lru_gen", 52), ("function", 48), ("sched_reset_on_fork", 56), ("in_iowait", 56), ("comm", 60),
             ("pid_links", 76),
         ]);
         layout.Members.ShouldAllBe(m => m.Size == null);
