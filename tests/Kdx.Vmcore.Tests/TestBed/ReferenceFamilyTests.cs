@@ -44,8 +44,16 @@ public sealed class ReferenceFamilyTests
         types.Formats.Keys.ShouldBe(ReferenceFamilies.Formats[ReferenceFamilies.Types], ignoreOrder: true);
         var elf = types.Formats["elf"];
         elf.Opens.ShouldBeTrue($"{run}: crash did not open the ELF dump for the types family");
-        elf.Statuses.Keys.ShouldBe(["ok"], $"{run}: some types commands hung or killed crash");
         (elf.CrashFailed > 0).ShouldBe(elf.TruthInstead is not null);
+        if (run.Kernel.StartsWith("6.1.", StringComparison.Ordinal))
+        {
+            elf.Statuses.Keys.ShouldBe(["ok"], $"{run}: some types commands hung or killed crash");
+        }
+        else
+        {
+            // crash's gdb corrupts its heap on 6.12 and crash may die: counted among the commands it could not answer
+            elf.Statuses.Where(s => s.Key != "ok").Sum(s => s.Value).ShouldBeLessThanOrEqualTo(elf.CrashFailed, $"{run}");
+        }
     }
 
     [TestBedTheory]
@@ -56,7 +64,7 @@ public sealed class ReferenceFamilyTests
         var crash = run.Reference(ReferenceFamilies.Types)!;
         crash.ShouldNotBeNull();
         crash.Family.ShouldBe(ReferenceFamilies.Types);
-        crash.Commands.ShouldAllBe(c => c.Status == "ok");
+        crash.Commands.ShouldAllBe(c => c.Status == "ok" || c.CrashFailed != null);
         crash.Starting("struct -o").Count().ShouldBeGreaterThanOrEqualTo(40);
         crash.Starting("union -o").ShouldNotBeEmpty();
         crash.Starting("whatis").Count().ShouldBeGreaterThanOrEqualTo(40);

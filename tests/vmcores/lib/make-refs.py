@@ -115,6 +115,11 @@ def crash_format(run, manifest, fam, fmt):
     failed = mark_crash_failures(r)
     if failed:
         dump_atomic(r, out)
+    return format_result(fam, fmt, r, failed)
+
+
+def format_result(fam, fmt, r, failed):
+    """The manifest entry of one format of a crash family."""
     statuses = {}
     for c in r["commands"]:
         statuses[c["status"]] = statuses.get(c["status"], 0) + 1
@@ -157,7 +162,9 @@ def mark_crash_failures(r):
     for c in r["commands"]:
         o = c.get("output") or ""
         why = None
-        if SEGV in o:
+        if c["status"] in ("died", "timeout"):
+            why = "crash %s on this command (the session went on in a new one)" % c["status"]
+        elif SEGV in o:
             why = "crash's embedded gdb died (segmentation violation)"
         elif no_modules and c["cmd"].startswith("sym 0xffffffffc") and "invalid address" in o:
             why = "crash ran with --no_modules: it knows no module symbol"
