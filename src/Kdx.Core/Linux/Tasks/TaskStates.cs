@@ -119,6 +119,45 @@ public sealed class TaskStates
             : new TaskStates(interruptible, uninterruptible, stopped, traced, dead, zombie, parked);
     }
 
+    /// <summary>The state as crash's verbose form: "TASK_RUNNING", "TASK_INTERRUPTIBLE|TASK_WAKEKILL" …</summary>
+    public string VerboseName(ulong state)
+    {
+        if (state == 0)
+        {
+            return "TASK_RUNNING";
+        }
+
+        if (Parked != 0 && state == Parked)
+        {
+            return "TASK_PARKED";
+        }
+
+        var names = new List<string>();
+        void Add(ulong bit, string name)
+        {
+            if (bit != 0 && (state & bit) != 0)
+            {
+                names.Add(name);
+            }
+        }
+
+        Add(Interruptible, "TASK_INTERRUPTIBLE");
+        Add(Uninterruptible, "TASK_UNINTERRUPTIBLE");
+        Add(Stopped, "TASK_STOPPED");
+        Add(Traced, "TASK_TRACED");
+        if ((state & Dead) != 0)
+        {
+            names.Add(System.Numerics.BitOperations.PopCount(state & Dead) > 1 ? "EXIT_DEAD|TASK_DEAD" : "EXIT_DEAD");
+        }
+
+        Add(Zombie, "EXIT_ZOMBIE");
+        Add(Waking, "TASK_WAKING");
+        Add(WakeKill, "TASK_WAKEKILL");
+        Add(NoLoad, "TASK_NOLOAD");
+        Add(New, "TASK_NEW");
+        return names.Count == 0 ? "(unknown)" : string.Join('|', names);
+    }
+
     /// <summary>
     /// crash's two-letter state: RU, IN, UN, ID (uninterruptible without load: TASK_IDLE), ZO, ST, TR, DE,
     /// PA, WA, NE; "??" for a value that matches none. When several bits are set the last test wins, as in crash.
