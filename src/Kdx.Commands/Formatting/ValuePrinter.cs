@@ -1,0 +1,366 @@
+using System.Globalization;
+using System.Text;
+using Kdx.Commands.Infrastructure;
+using Kdx.Core.Memory;
+using Kdx.Core.Model;
+using Kdx.Core.Types;
+
+namespace Kdx.Commands.Formatting;
+
+/// <summary>
+/// Prints values as crash does through gdb (pretty printing on, no element limit, no repeat
+/// compression, as crash sets gdb up): structs as "{" + "  name = value," lines indented 2 spaces a
+/// level + "}", arrays on one line "{0, 0, 0}", char arrays as quoted strings, pointers in hex with
+/// &lt;symbol+offset&gt; when they point into the kernel image, char pointers with their string,
+/// enums by name, bools as true/false. Integers follow the radix (10, or 16 for -x).
+/// </summary>
+public sealed class ValuePrinter
+{
+    private const int StringLimit = 1 << 16;
+    private readonly IProgram _program;
+    private readonly KernelSymbolText _symbols;
+
+    /// <summary>Creates a printer for <paramref name="program"/> with output radix 10 or 16.</summary>
+    public ValuePrinter(IProgram program, int radix)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        _program = program;
+        Radix = radix;
+        _symbols = new KernelSymbolText(program.Symbols, 10); // gdb writes <sym+offset> in decimal whatever the radix
+    }
+
+    /// <summary>10 or 16.</summary>
+    public int Radix { get; }
+
+    /// <summary>
+    /// The value as gdb prints it after "$1 = " (<paramref name="level"/> 0) or after "name = " inside a
+    /// struct at nesting <paramref name="level"/>; several lines joined by "\n" for structs.
+    /// </summary>
+    public string Format(KObject value, int level = 0)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var sb = new StringBuilder();
+        Append(sb, value, level, value.IsReference ? value.Address : null);
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// crash's <c>struct TYPE.member ADDR</c> lines: "  name = value," for each member path
+    /// ("pid", "se.load", "comm[1]"), the value indented as a member of the top level.
+    /// </summary>
+    public List<string> MemberLines(KObject owner, IEnumerable<string> members)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        var lines = new List<string>();
+        foreach (var path in members)
+        {
+            var member = MemberPath.Resolve(owner, path);
+            lines.AddRange(("  " + path + " = " + Format(member, 1) + ",").Split('\n'));
+        }
+
+        return lines;
+    }
+
+    /// <summary>A whole struct/union at an address as crash's <c>struct TYPE ADDR</c>: "struct list_head {" ... "}".</summary>
+    public List<string> StructLines(KObject value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        string head = GdbTypeText.Declaration(value.Type with { Qualifiers = Qualifiers.None }, string.Empty);
+        return [.. (head + " " + Format(value, 0)).Split('\n')];
+    }
+
+    private static string Indent(int level) => new(' ', 2 * level);
+
+    // address: where the object lives when known (a member of a struct read as a whole is a value, but
+    // gdb still shows the address of an empty array inside it).
+    private void Append(StringBuilder sb, KObject o, int level, ulong? address)
+    {
+        var t = o.UnderlyingType;
+        switch (t.Kind)
+        {
+            case TypeKind.Struct or TypeKind.Union:
+                AppendCompound(sb, o, t, level, address);
+                break;
+            case TypeKind.Array:
+                AppendArray(sb, o, t, level, address);
+                break;
+            case TypeKind.Pointer:
+                AppendPointer(sb, o, t);
+                break;
+            case TypeKind.Bool:
+                sb.Append(o.ToUInt64() != 0 ? "true" : "false");
+                break;
+            case TypeKind.Enum:
+                AppendEnum(sb, o, t);
+                break;
+            case TypeKind.Int:
+                AppendInteger(sb, o, t);
+                break;
+            case TypeKind.Float:
+                sb.Append(o.ToDouble().ToString("G17", CultureInfo.InvariantCulture));
+                break;
+            case TypeKind.Function:
+                sb.Append('{').Append(GdbTypeText.Declaration(o.Type, string.Empty)).Append("} ");
+                AppendAddress(sb, o.Address);
+                break;
+            default:
+                sb.Append("void");
+                break;
+        }
+    }
+
+    private void AppendCompound(StringBuilder sb, KObject o, KType t, int level, ulong? address)
+    {
+        if (t.Members.Count == 0)
+        {
+            sb.Append(t.IsComplete ? "{<No data fields>}" : "<incomplete type>");
+            return;
+        }
+
+        // One read for the whole aggregate: members then come from the copy.
+        var value = o.IsReference ? o.Read() : o;
+        sb.Append("{\n");
+        bool first = true;
+        foreach (var m in t.Members)
+        {
+            if (!first)
+            {
+                sb.Append(",\n");
+            }
+
+            first = false;
+            sb.Append(Indent(level + 1));
+            if (m.Name is not null)
+            {
+                sb.Append(m.Name).Append(" = ");
+            }
+
+            Append(sb, value.Member(m), level + 1, address + m.Offset);
+        }
+
+        sb.Append('\n').Append(Indent(level)).Append('}');
+    }
+
+    private void AppendArray(StringBuilder sb, KObject o, KType t, int level, ulong? address)
+    {
+        var element = t.Target!.Value.Type.Unaliased();
+        ulong length = t.Length ?? 0;
+        if (IsCharType(element) && t.Length is null && o.IsReference)
+        {
+            // A char array declared without a size (linux_banner[]): gdb reads it as a string.
+            AppendString(sb, o.Address);
+            return;
+        }
+
+        if (length == 0)
+        {
+            // gdb shows where an empty (flexible) array starts, and for chars the string found there.
+            if (address is not { } at)
+            {
+                sb.Append("{}");
+                return;
+            }
+
+            AppendAddress(sb, at);
+            if (IsCharType(element))
+            {
+                sb.Append(' ');
+                AppendString(sb, at);
+            }
+
+            return;
+        }
+
+        if (IsCharType(element))
+        {
+            AppendCharArray(sb, o, length);
+            return;
+        }
+
+        var value = o.IsReference ? o.Read() : o;
+        sb.Append('{');
+        for (ulong i = 0; i < length; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append(", ");
+            }
+
+            Append(sb, value.Index((long)i), level + 1, address + (i * element.Size));
+        }
+
+        sb.Append('}');
+    }
+
+    private static void AppendCharArray(StringBuilder sb, KObject o, ulong length)
+    {
+
+        var bytes = o.ReadBytes();
+        int n = (int)Math.Min(length, (ulong)bytes.Length);
+
+        // gdb leaves out one trailing NUL (print null-stop off).
+        if (n > 0 && bytes[n - 1] == 0)
+        {
+            n--;
+        }
+
+        sb.Append('"');
+        AppendEscaped(sb, bytes.AsSpan(0, n), '"');
+        sb.Append('"');
+    }
+
+    /// <summary>Bytes as gdb writes them inside quotes: printable ASCII, C escapes, else three-digit octal.</summary>
+    public static void AppendEscaped(StringBuilder sb, ReadOnlySpan<byte> bytes, char quote)
+    {
+        ArgumentNullException.ThrowIfNull(sb);
+        foreach (byte b in bytes)
+        {
+            switch (b)
+            {
+                case (byte)'\\': sb.Append("\\\\"); break;
+                case (byte)'\n': sb.Append("\\n"); break;
+                case (byte)'\t': sb.Append("\\t"); break;
+                case (byte)'\r': sb.Append("\\r"); break;
+                case 7: sb.Append("\\a"); break;
+                case 8: sb.Append("\\b"); break;
+                case 12: sb.Append("\\f"); break;
+                case 11: sb.Append("\\v"); break;
+                case 27: sb.Append("\\033"); break;
+                default:
+                    if (b == quote)
+                    {
+                        sb.Append('\\').Append(quote);
+                    }
+                    else if (b is >= 0x20 and < 0x7f)
+                    {
+                        sb.Append((char)b);
+                    }
+                    else
+                    {
+                        sb.Append('\\').Append(Convert.ToString(b, 8).PadLeft(3, '0'));
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private void AppendPointer(StringBuilder sb, KObject o, KType t)
+    {
+        ulong p = o.ToUInt64();
+        var target = t.Target!.Value.Type.Unaliased();
+        AppendAddress(sb, p);
+        if (p != 0 && IsCharType(target))
+        {
+            sb.Append(' ');
+            AppendString(sb, p);
+        }
+    }
+
+    private void AppendAddress(StringBuilder sb, ulong p)
+    {
+        sb.Append("0x").Append(p.ToString("x", CultureInfo.InvariantCulture));
+        if (p != 0 && _symbols.Describe(p) is { } name && _program.Symbols.TryLookup(p, out var hit) && NamesAddress(hit))
+        {
+            sb.Append(" <").Append(name).Append('>');
+        }
+
+    }
+
+    // gdb (printcmd.c build_address_symbolic, minsyms.c) names an address only by a symbol whose size covers
+    // it, and never by a zero-sized data symbol (linker labels such as init_stack); functions always.
+    private static bool NamesAddress(Kdx.Core.Symbols.SymbolHit hit)
+    {
+        bool text = hit.Symbol.Type is 'T' or 't' or 'W' or 'w';
+        return hit.Symbol.Size == 0 ? text : hit.Offset < hit.Symbol.Size;
+    }
+
+    private void AppendString(StringBuilder sb, ulong address)
+    {
+        var buffer = new byte[256];
+        var text = new List<byte>();
+        ulong at = address;
+        while (text.Count < StringLimit)
+        {
+            int chunk = (int)Math.Min(256, 4096 - (at & 4095));
+            var status = _program.Memory.Read(at, buffer.AsSpan(0, chunk), out int n);
+            int nul = buffer.AsSpan(0, n).IndexOf((byte)0);
+            if (nul >= 0)
+            {
+                text.AddRange(buffer.AsSpan(0, nul).ToArray());
+                break;
+            }
+
+            text.AddRange(buffer.AsSpan(0, n).ToArray());
+            if (status != ReadStatus.Ok || n < chunk)
+            {
+                if (text.Count == 0)
+                {
+                    sb.Append("<error: Cannot access memory at address 0x").Append(address.ToString("x", CultureInfo.InvariantCulture)).Append('>');
+                    return;
+                }
+
+                break;
+            }
+
+            at += (ulong)n;
+        }
+
+        sb.Append('"');
+        AppendEscaped(sb, [.. text], '"');
+        sb.Append('"');
+    }
+
+    private void AppendEnum(StringBuilder sb, KObject o, KType t)
+    {
+        ulong v = o.ToUInt64();
+        foreach (var e in t.Enumerators)
+        {
+            if (e.Value == v || (t.IsSigned && e.SignedValue == o.ToInt64()))
+            {
+                sb.Append(e.Name);
+                return;
+            }
+        }
+
+        AppendNumber(sb, o, t);
+    }
+
+    private void AppendInteger(StringBuilder sb, KObject o, KType t)
+    {
+        AppendNumber(sb, o, t);
+        if (IsCharType(t))
+        {
+            byte c = (byte)o.ToUInt64();
+            sb.Append(" '");
+            AppendEscaped(sb, [c], '\'');
+            sb.Append('\'');
+        }
+    }
+
+    private void AppendNumber(StringBuilder sb, KObject o, KType t)
+    {
+        if (Radix == 16)
+        {
+            ulong v = o.ToUInt64();
+            int bits = o.BitFieldSize != 0 ? o.BitFieldSize : (int)Math.Clamp(t.Size, 1, 8) * 8;
+            if (bits < 64)
+            {
+                v &= (1UL << bits) - 1;
+            }
+
+            sb.Append("0x").Append(v.ToString("x", CultureInfo.InvariantCulture));
+            return;
+        }
+
+        sb.Append(t.IsSigned ? o.ToInt64().ToString(CultureInfo.InvariantCulture) : o.ToUInt64().ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Whether gdb prints values of <paramref name="t"/> as characters (one-byte char types: char, u8, __u8).</summary>
+    public static bool IsCharType(KType t)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        var u = t.Unaliased();
+        return u.Kind == TypeKind.Int && u.Size == 1 && u.Name is { } n && n.Contains("char", StringComparison.Ordinal);
+    }
+}
