@@ -51,7 +51,7 @@ public static class GdbTypeText
         }
 
         int width = offsets ? $"[{t.Size}]".Length + 2 : 0;
-        AppendMembers(lines, t, 1, 0, width);
+        AppendMembers(lines, t, 1, 0, width, t, false);
         lines.Add("}");
         return lines;
     }
@@ -62,7 +62,7 @@ public static class GdbTypeText
     /// <summary>gdb's one-line enum: "enum pid_type {PIDTYPE_PID, PIDTYPE_TGID, ...}", values shown where they jump.</summary>
     public static string EnumLine(KType t)
     {
-        var sb = new StringBuilder(TypeNames.BaseName(t)).Append(" {");
+        var sb = new StringBuilder(t.Name is null ? "enum" : "enum " + t.Name).Append(" {");
         ulong next = 0;
         bool first = true;
         foreach (var e in t.Enumerators)
@@ -80,7 +80,10 @@ public static class GdbTypeText
         return sb.Append('}').ToString();
     }
 
-    private static void AppendMembers(List<string> lines, KType t, int level, ulong baseBits, int width)
+    // crash 8.0.2 asks gdb for each member's offset by its name in the outer type: members of an
+    // anonymous struct/union resolve (C11), those inside a member of an unnamed struct type only when
+    // their name also resolves from the top (struct_group()'s copies do), else the column stays blank.
+    private static void AppendMembers(List<string> lines, KType t, int level, ulong baseBits, int width, KType top, bool byName)
     {
         string indent = new(' ', 4 * level);
         string blank = width > 0 ? new string(' ', width) + " " : string.Empty;
@@ -89,28 +92,24 @@ public static class GdbTypeText
         {
             ulong bits = baseBits + m.BitOffset;
             var mt = m.Type.Type.Unaliased();
-            string column = width > 0 ? OffsetColumn(bits / 8, width) + " " : string.Empty;
+            string column = Column(m, bits, width, top, byName, blank);
             if (mt.IsCompound && mt.Name is null && m.Type.Type.Kind != TypeKind.Typedef)
             {
-                // An unnamed struct or union is opened up in place; crash's -o gives its members offsets
-                // only when the aggregate itself is anonymous (C11), not when it names a member.
+                // An unnamed struct or union is opened up in place.
                 string keyword = mt.Kind == TypeKind.Struct ? "struct" : "union";
                 lines.Add(blank + indentNoOffset + keyword + " {");
-                if (m.Name is null)
-                {
-                    AppendMembers(lines, mt, level + 1, bits, width);
-                    lines.Add(blank + indentNoOffset + "};");
-                }
-                else
-                {
-                    AppendMembers(lines, mt, level + 1, bits, 0, width > 0 ? blank + indentNoOffset : null);
-                    lines.Add(column + indentNoOffset + "} " + m.Name + ";");
-                }
-
+                AppendMembers(lines, mt, level + 1, bits, width, top, byName || m.Name is not null);
+                lines.Add(m.Name is null ? blank + indentNoOffset + "};" : column + indentNoOffset + "} " + m.Name + ";");
                 continue;
             }
 
             string decl = Declaration(m.Type, m.Name ?? string.Empty);
+            if (AnonymousEnum(m.Type.Type) is { } e)
+            {
+                // ptype spells out an unnamed enum in a member's declaration.
+                decl = decl.Replace("enum {...}", EnumLine(e), StringComparison.Ordinal);
+            }
+
             if (m.IsBitField)
             {
                 decl += " : " + m.BitFieldSize.ToString(CultureInfo.InvariantCulture);
@@ -120,22 +119,29 @@ public static class GdbTypeText
         }
     }
 
-    // The members of a named member's unnamed aggregate, without offsets, under the -o column.
-    private static void AppendMembers(List<string> lines, KType t, int level, ulong baseBits, int width, string? prefix)
+    private static KType? AnonymousEnum(KType t)
     {
-        if (prefix is null)
+        for (int guard = 0; t.Kind is TypeKind.Pointer or TypeKind.Array && guard < 16; guard++)
         {
-            AppendMembers(lines, t, level, baseBits, width);
-            return;
+            t = t.Target!.Value.Type;
         }
 
-        var inner = new List<string>();
-        AppendMembers(inner, t, 1, baseBits, 0);
-        string pad = prefix + "    ";
-        foreach (var l in inner)
+        return t.Kind == TypeKind.Enum && t.Name is null ? t : null;
+    }
+
+    private static string Column(KMember m, ulong bits, int width, KType top, bool byName, string blank)
+    {
+        if (width == 0)
         {
-            lines.Add(pad + l[4..]);
+            return string.Empty;
         }
+
+        if (!byName)
+        {
+            return OffsetColumn(bits / 8, width) + " ";
+        }
+
+        return m.Name is not null && top.TryFindMember(m.Name, out _, out ulong found) ? OffsetColumn(found / 8, width) + " " : blank;
     }
 
     private static string ReplaceWord(string text, string word, string replacement)

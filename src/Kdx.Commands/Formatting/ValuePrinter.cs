@@ -8,7 +8,7 @@ using Kdx.Core.Types;
 namespace Kdx.Commands.Formatting;
 
 /// <summary>
-/// Prints values as crash does through gdb (pretty printing on, no element limit, no repeat
+/// Prints values as crash does through gdb (pretty printing on, 256 elements, no repeat
 /// compression, as crash sets gdb up): structs as "{" + "  name = value," lines indented 2 spaces a
 /// level + "}", arrays on one line "{0, 0, 0}", char arrays as quoted strings, pointers in hex with
 /// &lt;symbol+offset&gt; when they point into the kernel image, char pointers with their string,
@@ -16,7 +16,6 @@ namespace Kdx.Commands.Formatting;
 /// </summary>
 public sealed class ValuePrinter
 {
-    private const int StringLimit = 1 << 16;
     private readonly IProgram _program;
     private readonly KernelSymbolText _symbols;
 
@@ -88,7 +87,7 @@ public sealed class ValuePrinter
                 AppendPointer(sb, o, t);
                 break;
             case TypeKind.Bool:
-                sb.Append(o.ToUInt64() != 0 ? "true" : "false");
+                AppendBool(sb, o, t);
                 break;
             case TypeKind.Enum:
                 AppendEnum(sb, o, t);
@@ -179,7 +178,8 @@ public sealed class ValuePrinter
 
         var value = o.IsReference ? o.Read() : o;
         sb.Append('{');
-        for (ulong i = 0; i < length; i++)
+        ulong shown = Math.Min(length, GdbStrings.ElementLimit);
+        for (ulong i = 0; i < shown; i++)
         {
             if (i > 0)
             {
@@ -189,7 +189,7 @@ public sealed class ValuePrinter
             Append(sb, value.Index((long)i), level + 1, address + (i * element.Size));
         }
 
-        sb.Append('}');
+        sb.Append(shown < length ? "...}" : "}");
     }
 
     private static void AppendCharArray(StringBuilder sb, KObject o, ulong length)
@@ -204,45 +204,7 @@ public sealed class ValuePrinter
             n--;
         }
 
-        sb.Append('"');
-        AppendEscaped(sb, bytes.AsSpan(0, n), '"');
-        sb.Append('"');
-    }
-
-    /// <summary>Bytes as gdb writes them inside quotes: printable ASCII, C escapes, else three-digit octal.</summary>
-    public static void AppendEscaped(StringBuilder sb, ReadOnlySpan<byte> bytes, char quote)
-    {
-        ArgumentNullException.ThrowIfNull(sb);
-        foreach (byte b in bytes)
-        {
-            switch (b)
-            {
-                case (byte)'\\': sb.Append("\\\\"); break;
-                case (byte)'\n': sb.Append("\\n"); break;
-                case (byte)'\t': sb.Append("\\t"); break;
-                case (byte)'\r': sb.Append("\\r"); break;
-                case 7: sb.Append("\\a"); break;
-                case 8: sb.Append("\\b"); break;
-                case 12: sb.Append("\\f"); break;
-                case 11: sb.Append("\\v"); break;
-                case 27: sb.Append("\\033"); break;
-                default:
-                    if (b == quote)
-                    {
-                        sb.Append('\\').Append(quote);
-                    }
-                    else if (b is >= 0x20 and < 0x7f)
-                    {
-                        sb.Append((char)b);
-                    }
-                    else
-                    {
-                        sb.Append('\\').Append(Convert.ToString(b, 8).PadLeft(3, '0'));
-                    }
-
-                    break;
-            }
-        }
+        GdbStrings.AppendQuoted(sb, bytes.AsSpan(0, n), false);
     }
 
     private void AppendPointer(StringBuilder sb, KObject o, KType t)
@@ -275,40 +237,52 @@ public sealed class ValuePrinter
         return hit.Symbol.Size == 0 ? text : hit.Offset < hit.Symbol.Size;
     }
 
+    // gdb reads a string through a pointer up to its element limit: no NUL by then gives "..." after it.
     private void AppendString(StringBuilder sb, ulong address)
     {
-        var buffer = new byte[256];
-        var text = new List<byte>();
-        ulong at = address;
-        while (text.Count < StringLimit)
+        Span<byte> buffer = stackalloc byte[GdbStrings.ElementLimit];
+        int read = 0;
+        while (read < buffer.Length)
         {
-            int chunk = (int)Math.Min(256, 4096 - (at & 4095));
-            var status = _program.Memory.Read(at, buffer.AsSpan(0, chunk), out int n);
-            int nul = buffer.AsSpan(0, n).IndexOf((byte)0);
-            if (nul >= 0)
-            {
-                text.AddRange(buffer.AsSpan(0, nul).ToArray());
-                break;
-            }
-
-            text.AddRange(buffer.AsSpan(0, n).ToArray());
+            ulong at = address + (ulong)read;
+            int chunk = (int)Math.Min((ulong)(buffer.Length - read), 4096 - (at & 4095));
+            var status = _program.Memory.Read(at, buffer.Slice(read, chunk), out int n);
+            read += n;
             if (status != ReadStatus.Ok || n < chunk)
             {
-                if (text.Count == 0)
-                {
-                    sb.Append("<error: Cannot access memory at address 0x").Append(address.ToString("x", CultureInfo.InvariantCulture)).Append('>');
-                    return;
-                }
-
                 break;
             }
-
-            at += (ulong)n;
         }
 
-        sb.Append('"');
-        AppendEscaped(sb, [.. text], '"');
-        sb.Append('"');
+        int nul = buffer[..read].IndexOf((byte)0);
+        if (nul < 0 && read < buffer.Length)
+        {
+            if (read == 0)
+            {
+                sb.Append("<error: Cannot access memory at address 0x").Append(address.ToString("x", CultureInfo.InvariantCulture)).Append('>');
+                return;
+            }
+
+            GdbStrings.AppendQuoted(sb, buffer[..read], false);
+            ulong bad = address + (ulong)read;
+            sb.Append("<error: Cannot access memory at address 0x").Append(bad.ToString("x", CultureInfo.InvariantCulture)).Append('>');
+            return;
+        }
+
+        GdbStrings.AppendQuoted(sb, buffer[..(nul < 0 ? read : nul)], nul < 0);
+    }
+
+    // gdb names only 0 and 1 (in decimal output); another value in a bool is shown as a number.
+    private void AppendBool(StringBuilder sb, KObject o, KType t)
+    {
+        ulong v = o.ToUInt64();
+        if (v <= 1 && Radix == 10)
+        {
+            sb.Append(v == 1 ? "true" : "false");
+            return;
+        }
+
+        AppendNumber(sb, o, t);
     }
 
     private void AppendEnum(StringBuilder sb, KObject o, KType t)
@@ -329,12 +303,11 @@ public sealed class ValuePrinter
     private void AppendInteger(StringBuilder sb, KObject o, KType t)
     {
         AppendNumber(sb, o, t);
-        if (IsCharType(t))
+        if (IsCharType(t) && Radix == 10)
         {
-            byte c = (byte)o.ToUInt64();
-            sb.Append(" '");
-            AppendEscaped(sb, [c], '\'');
-            sb.Append('\'');
+            // gdb adds the character only in decimal (crash's -x sets gdb's output radix to 16).
+            sb.Append(' ');
+            GdbStrings.AppendCharLiteral(sb, (byte)o.ToUInt64());
         }
     }
 
