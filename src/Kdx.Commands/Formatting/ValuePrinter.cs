@@ -222,11 +222,24 @@ public sealed class ValuePrinter
     private void AppendAddress(StringBuilder sb, ulong p)
     {
         sb.Append("0x").Append(p.ToString("x", CultureInfo.InvariantCulture));
-        if (p != 0 && _symbols.Describe(p) is { } name && _program.Symbols.TryLookup(p, out var hit) && NamesAddress(hit))
+        if (p != 0 && SymbolOf(p) is { } name)
         {
             sb.Append(" <").Append(name).Append('>');
         }
 
+    }
+
+    // crash gives gdb the modules' symbols too, so module addresses are named as well.
+    private string? SymbolOf(ulong p)
+    {
+        if (_program is KernelProgram kernel && kernel.ModuleAt(p) is { } module)
+        {
+            return module.Symbols.TryLookup(p, out var m) && NamesAddress(m)
+                ? (m.Offset == 0 ? m.Symbol.Name : string.Create(CultureInfo.InvariantCulture, $"{m.Symbol.Name}+{m.Offset}"))
+                : null;
+        }
+
+        return _symbols.Describe(p) is { } name && _program.Symbols.TryLookup(p, out var hit) && NamesAddress(hit) ? name : null;
     }
 
     // gdb (printcmd.c build_address_symbolic, minsyms.c) names an address only by a symbol whose size covers

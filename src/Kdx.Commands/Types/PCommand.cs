@@ -132,7 +132,7 @@ public sealed partial class PCommand : Command
         var value = CExpression.Evaluate(program, text);
 
         string body = TopLevel(printer, value);
-        Write(context, (lone ? text + " = " : string.Empty) + $"${++_history} = " + body);
+        Write(context, lone ? Named(text + " = ", $"${++_history} = ", body) : $"${++_history} = " + body);
     }
 
     /// <summary>A value after "$N = ": gdb prefixes a pointer (not a string pointer) with its type in parentheses.</summary>
@@ -147,6 +147,15 @@ public sealed partial class PCommand : Command
         }
 
         return printer.Format(value);
+    }
+
+    // crash puts gdb's answer on a line of its own, after a space, when it starts with "{" but is not a
+    // structure opening on its own line: arrays ("{0, 0}", "{{") as well as functions.
+    private static string Named(string name, string history, string body)
+    {
+        int eol = body.IndexOf('\n', StringComparison.Ordinal);
+        string first = eol < 0 ? body : body[..eol];
+        return body.StartsWith('{') && first != "{" ? name + history + "\n " + body : name + history + body;
     }
 
     private static void Write(CommandContext context, string text)
@@ -166,7 +175,7 @@ public sealed partial class PCommand : Command
         {
             var value = KObject.FromAddress(program, type, program.PerCpuAddress(address, cpu));
             string body = TopLevel(printer, value);
-            Write(context, string.Create(CultureInfo.InvariantCulture, $"per_cpu({name}, {cpu}) = ${++_history} = {body}"));
+            Write(context, Named(string.Create(CultureInfo.InvariantCulture, $"per_cpu({name}, {cpu}) = "), $"${++_history} = ", body));
         }
     }
 
