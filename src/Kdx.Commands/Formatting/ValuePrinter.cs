@@ -18,6 +18,7 @@ public sealed class ValuePrinter
 {
     private readonly IProgram _program;
     private readonly KernelSymbolText _symbols;
+    private readonly bool _sizesKnown;
 
     /// <summary>Creates a printer for <paramref name="program"/> with output radix 10 or 16.</summary>
     public ValuePrinter(IProgram program, int radix)
@@ -26,6 +27,7 @@ public sealed class ValuePrinter
         _program = program;
         Radix = radix;
         _symbols = new KernelSymbolText(program.Symbols, 10); // gdb writes <sym+offset> in decimal whatever the radix
+        _sizesKnown = program.Symbols.Any(s => s.Size != 0);
     }
 
     /// <summary>10 or 16.</summary>
@@ -243,9 +245,15 @@ public sealed class ValuePrinter
     }
 
     // gdb (printcmd.c build_address_symbolic, minsyms.c) names an address only by a symbol whose size covers
-    // it, and never by a zero-sized data symbol (linker labels such as init_stack); functions always.
-    private static bool NamesAddress(Kdx.Core.Symbols.SymbolHit hit)
+    // it, and never by a zero-sized data symbol (linker labels such as init_stack); functions always. Without
+    // sizes (System.map, kallsyms) the nearest symbol below is taken.
+    private bool NamesAddress(Kdx.Core.Symbols.SymbolHit hit)
     {
+        if (!_sizesKnown)
+        {
+            return true;
+        }
+
         bool text = hit.Symbol.Type is 'T' or 't' or 'W' or 'w';
         return hit.Symbol.Size == 0 ? text : hit.Offset < hit.Symbol.Size;
     }

@@ -68,7 +68,7 @@ public sealed partial class PCommand : Command
             i = 1;
         }
 
-        for (; i < args.Count && Regex.IsMatch(args[i], "^-[xdu]+$"); i++)
+        for (; i < args.Count && Regex.IsMatch(args[i], "^-[A-Za-z]+$"); i++)
         {
             foreach (char c in args[i][1..])
             {
@@ -76,7 +76,8 @@ public sealed partial class PCommand : Command
                 {
                     case 'x': radix = 16; break;
                     case 'd': radix = 10; break;
-                    default: throw new CommandException("p: -u needs a user task context: user virtual addresses are not available yet");
+                    case 'u': throw new CommandException("p: -u needs a user task context: user virtual addresses are not available yet");
+                    default: throw new CommandException($"p: invalid option -- '{c}'");
                 }
             }
         }
