@@ -14,7 +14,7 @@ public static class GdbStrings
 
     /// <summary>
     /// Appends <paramref name="bytes"/> quoted: printable ASCII and valid printable UTF-8 as they are,
-    /// C escapes for \a \b \f \n \r \t \v, three-digit octal for the other bytes (and for a hex digit
+    /// C escapes for \a \b \f \n \r \t \v, three-digit octal for the other bytes (and for a decimal digit
     /// right after an octal escape). A run of one character is written whole even
     /// when it crosses the 256-element limit (gdb takes characters a run at a time); what is left after the
     /// limit, or <paramref name="forceEllipsis"/>, adds "..." after the closing quote.
@@ -106,7 +106,7 @@ public static class GdbStrings
             case 9: sb.Append("\\t"); break;
             case 11: sb.Append("\\v"); break;
             default:
-                if (u.CodePoint >= 0 && IsPrintable(u.CodePoint) && !(needEscape && char.IsAsciiHexDigit((char)u.CodePoint)))
+                if (u.CodePoint >= 0 && IsPrintable(u.CodePoint) && !(needEscape && char.IsAsciiDigit((char)u.CodePoint)))
                 {
                     if (u.CodePoint == quote || u.CodePoint == '\\')
                     {

@@ -21,10 +21,10 @@ public sealed class GdbStringsTests
     }
 
     [Fact]
-    public void A_hex_digit_after_an_octal_escape_is_escaped_too()
+    public void A_digit_after_an_octal_escape_is_escaped_too()
     {
         Quoted([0, (byte)'7', (byte)'x']).ShouldBe("\"\\000\\067x\"");
-        Quoted([0, (byte)'a']).ShouldBe("\"\\000\\141\"");
+        Quoted([0, (byte)'a']).ShouldBe("\"\\000a\""); // gdb 10 (crash 8.0.2): digits only, not hex letters
         Quoted([(byte)'\n', (byte)'7']).ShouldBe("\"\\n7\"");
     }
 
