@@ -41,7 +41,13 @@ public static class GdbTypeText
     /// With <paramref name="offsets"/>, crash's <c>struct -o</c> column "[OFFSET]" is put before each member,
     /// as wide as the widest offset the type's size allows.
     /// </summary>
-    public static List<string> Definition(KType type, bool offsets)
+    public static List<string> Definition(KType type, bool offsets) => Definition(type, offsets, null);
+
+    /// <summary>
+    /// As <see cref="Definition(KType, bool)"/>; with <paramref name="address"/>, the column holds each member's
+    /// address in hexadecimal instead of its offset (crash's <c>struct -o TYPE ADDRESS</c>).
+    /// </summary>
+    public static List<string> Definition(KType type, bool offsets, ulong? address)
     {
         var t = type.Unaliased();
         var lines = new List<string> { TypeNames.BaseName(t) + " {" };
@@ -50,8 +56,8 @@ public static class GdbTypeText
             return [EnumLine(t)];
         }
 
-        int width = offsets ? $"[{t.Size}]".Length + 2 : 0;
-        AppendMembers(lines, t, 1, 0, width, t, false);
+        int width = !offsets ? 0 : address is { } a ? $"[{a:x}]".Length + 2 : $"[{t.Size}]".Length + 2;
+        AppendMembers(lines, t, 1, 0, width, t, false, address);
         lines.Add("}");
         return lines;
     }
@@ -83,7 +89,7 @@ public static class GdbTypeText
     // crash 8.0.2 asks gdb for each member's offset by its name in the outer type: members of an
     // anonymous struct/union resolve (C11), those inside a member of an unnamed struct type only when
     // their name also resolves from the top (struct_group()'s copies do), else the column stays blank.
-    private static void AppendMembers(List<string> lines, KType t, int level, ulong baseBits, int width, KType top, bool byName)
+    private static void AppendMembers(List<string> lines, KType t, int level, ulong baseBits, int width, KType top, bool byName, ulong? address)
     {
         string indent = new(' ', 4 * level);
         string blank = width > 0 ? new string(' ', width) + " " : string.Empty;
@@ -92,13 +98,13 @@ public static class GdbTypeText
         {
             ulong bits = baseBits + m.BitOffset;
             var mt = m.Type.Type.Unaliased();
-            string column = Column(m, bits, width, top, byName, blank);
+            string column = Column(m, bits, width, top, byName, blank, address);
             if (mt.IsCompound && mt.Name is null && m.Type.Type.Kind != TypeKind.Typedef)
             {
                 // An unnamed struct or union is opened up in place.
                 string keyword = mt.Kind == TypeKind.Struct ? "struct" : "union";
                 lines.Add(blank + indentNoOffset + keyword + " {");
-                AppendMembers(lines, mt, level + 1, bits, width, top, byName || m.Name is not null);
+                AppendMembers(lines, mt, level + 1, bits, width, top, byName || m.Name is not null, address);
                 lines.Add(m.Name is null ? blank + indentNoOffset + "};" : column + indentNoOffset + "} " + m.Name + ";");
                 continue;
             }
@@ -129,7 +135,7 @@ public static class GdbTypeText
         return t.Kind == TypeKind.Enum && t.Name is null ? t : null;
     }
 
-    private static string Column(KMember m, ulong bits, int width, KType top, bool byName, string blank)
+    private static string Column(KMember m, ulong bits, int width, KType top, bool byName, string blank, ulong? address)
     {
         if (width == 0)
         {
@@ -138,11 +144,14 @@ public static class GdbTypeText
 
         if (!byName)
         {
-            return OffsetColumn(bits / 8, width) + " ";
+            return Place(bits / 8, width, address) + " ";
         }
 
-        return m.Name is not null && top.TryFindMember(m.Name, out _, out ulong found) ? OffsetColumn(found / 8, width) + " " : blank;
+        return m.Name is not null && top.TryFindMember(m.Name, out _, out ulong found) ? Place(found / 8, width, address) + " " : blank;
     }
+
+    private static string Place(ulong offset, int width, ulong? address) =>
+        address is { } a ? $"[{unchecked(a + offset):x}]".PadLeft(width) : OffsetColumn(offset, width);
 
     private static string ReplaceWord(string text, string word, string replacement)
     {

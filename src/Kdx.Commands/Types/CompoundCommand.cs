@@ -85,6 +85,18 @@ public abstract class CompoundCommand : Command
             address = unchecked(address - MemberOffset(program, l));
         }
 
+        if (options.Has("o") && members.Length == 0)
+        {
+            // -o with an address: the definition with each member's address.
+            foreach (var line in GdbTypeText.Definition(type.Unaliased(), true, address))
+            {
+                context.WriteLine(line);
+            }
+
+            context.WriteLine(radix == 16 ? string.Create(CultureInfo.InvariantCulture, $"SIZE: 0x{type.Unaliased().Size:x}") : string.Create(CultureInfo.InvariantCulture, $"SIZE: {type.Unaliased().Size}"));
+            return;
+        }
+
         long count = CountOf(options);
         var printer = new ValuePrinter(program, radix);
         if (cpuSpec is not null)

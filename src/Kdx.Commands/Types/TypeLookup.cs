@@ -22,14 +22,6 @@ public static class TypeLookup
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(text);
         text = text.Trim();
-        foreach (var (keyword, kind) in Keywords)
-        {
-            if (text.StartsWith(keyword + " ", StringComparison.Ordinal))
-            {
-                return program.Types.FindType(text[(keyword.Length + 1)..].Trim(), kind);
-            }
-        }
-
         if (text.Contains('*', StringComparison.Ordinal) || text.Contains('[', StringComparison.Ordinal))
         {
             try
@@ -39,6 +31,14 @@ public static class TypeLookup
             catch (KdxException)
             {
                 return null;
+            }
+        }
+
+        foreach (var (keyword, kind) in Keywords)
+        {
+            if (text.StartsWith(keyword + " ", StringComparison.Ordinal))
+            {
+                return program.Types.FindType(text[(keyword.Length + 1)..].Trim(), kind);
             }
         }
 

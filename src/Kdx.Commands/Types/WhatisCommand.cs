@@ -66,7 +66,7 @@ public sealed class WhatisCommand : Command
         {
             // Types first, as crash: a symbol is only looked at when no type has the name.
             return TypeLookup.Find(program, name) is { } type
-                ? DescribeType(type, offsets)
+                ? DescribeType(Pointee(type), offsets)
                 : throw new CommandException($"whatis: cannot resolve: {name}");
         }
 
@@ -81,6 +81,17 @@ public sealed class WhatisCommand : Command
         }
 
         throw new CommandException("whatis: " + TypeLookup.MissingVariableType(program, name));
+    }
+
+    // crash answers "whatis struct list_head *" with the structure itself.
+    private static KType Pointee(KType type)
+    {
+        for (int guard = 0; type.Kind is TypeKind.Pointer or TypeKind.Array && guard < 16; guard++)
+        {
+            type = type.Target!.Value.Type;
+        }
+
+        return type;
     }
 
     /// <summary>The type under every typedef, keeping the qualifiers met on the way.</summary>

@@ -75,6 +75,7 @@ public sealed class PCommandTests : IDisposable
         _f.Run("whatis do_exit").ShouldBe("void do_exit(long);\n");
         _f.Run("whatis schedule").ShouldBe("void schedule(void);\n");
         _f.Run("whatis nosuch").ShouldBe("whatis: cannot resolve: nosuch\n");
+        _f.Run("whatis struct task *").ShouldBe(_f.Run("struct task")); // crash shows the structure pointed to
     }
 
     [Fact]
@@ -89,6 +90,7 @@ public sealed class PCommandTests : IDisposable
         _f.Run("ptype sys_call_table.state").ShouldBe("type = enum task_state {STATE_IDLE, STATE_RUN, STATE_DEAD = 4}\n");
         _f.Run("ptype do_exit").ShouldBe("type = void (long)\n");
         _f.Run("ptype struct nosuch").ShouldBe("ptype: no struct named nosuch\n");
+        _f.Run("ptype struct task *").ShouldBe("type = " + body.TrimEnd('\n') + " *\n");
     }
 
     [Theory]

@@ -76,6 +76,16 @@ public sealed class StructCommandTests : IDisposable
     }
 
     [Fact]
+    public void Offsets_with_an_address_become_member_addresses()
+    {
+        ulong t = _f.TaskAddress;
+        string output = _f.Run($"struct task -o {t:x}");
+        output.ShouldStartWith($"struct task {{\n  [{t:x}] int pid;\n  [{t + 4:x}] unsigned int prio : 3;\n");
+        output.ShouldContain($"\n                     union {{\n  [{t + 24:x}]     unsigned long value;\n");
+        output.ShouldEndWith($"  [{t + 92:x}] int tail[];\n}}\nSIZE: 96\n");
+    }
+
+    [Fact]
     public void Named_members_without_an_address_show_their_offset()
     {
         _f.Run("struct -o task.comm").ShouldBe("struct task {\n   [8] char comm[8];\n}\n");
