@@ -225,7 +225,7 @@ public sealed class StructCommand : CompoundCommand
     public override string Name => "struct";
 
     /// <inheritdoc/>
-    public override string Summary => "structure contents";
+    public override string Summary => "show a structure's definition or contents";
 
     /// <inheritdoc/>
     protected override TypeKind Kind => TypeKind.Struct;
@@ -241,7 +241,7 @@ public sealed class UnionCommand : CompoundCommand
     public override string Name => "union";
 
     /// <inheritdoc/>
-    public override string Summary => "union contents";
+    public override string Summary => "show a union's definition or contents";
 
     /// <inheritdoc/>
     protected override TypeKind Kind => TypeKind.Union;

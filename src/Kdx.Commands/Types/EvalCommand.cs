@@ -14,7 +14,7 @@ public sealed class EvalCommand : Command
     public override string Name => "eval";
 
     /// <inheritdoc/>
-    public override string Summary => "evaluate";
+    public override string Summary => "show a number in hexadecimal, decimal, octal and binary";
 
     /// <inheritdoc/>
     public override string Usage => "eval [-b][-l] (expression) | value";

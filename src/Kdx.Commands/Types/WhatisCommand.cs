@@ -18,7 +18,7 @@ public sealed class WhatisCommand : Command
     public override string Name => "whatis";
 
     /// <inheritdoc/>
-    public override string Summary => "search symbol table for data or type information";
+    public override string Summary => "say what a type, variable or function is";
 
     /// <inheritdoc/>
     public override string Usage => "whatis [-o] [struct | union | enum | typedef | symbol]";
