@@ -204,6 +204,7 @@ public sealed partial class KernelProgram : IProgram, IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        DisposeModuleDebugInfo();
         Dwarf?.Dispose();
         Vmlinux?.Dispose();
         Dump.Dispose();
