@@ -180,8 +180,11 @@ public sealed class SymCommand : Command
                 continue;
             }
 
-            // At one address crash keeps the kernel's kallsyms order, which is the .ko's: local symbols first (ELF).
-            foreach (int i in Enumerable.Range(0, m.Symbols.Count).OrderBy(i => m.Symbols[i].Address).ThenBy(i => m.Symbols[i].IsGlobal))
+            // At one address crash keeps the kernel's kallsyms order, which is the .ko's: local symbols first (ELF);
+            // once the .ko is loaded, nm's order: by name.
+            bool loaded = program.DebugInfoOf(m) is not null;
+            foreach (int i in Enumerable.Range(0, m.Symbols.Count).OrderBy(i => m.Symbols[i].Address)
+                .ThenBy(i => loaded ? 0 : m.Symbols[i].IsGlobal ? 1 : 0).ThenBy(i => loaded ? m.Symbols[i].Name : string.Empty, StringComparer.Ordinal))
             {
                 yield return CrashSymbolView.ModuleEntry(m, i);
             }
