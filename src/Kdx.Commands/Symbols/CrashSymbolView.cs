@@ -22,6 +22,7 @@ internal sealed class CrashSymbolView
     private readonly KernelProgram _program;
     private readonly int _radix;
     private readonly (ulong Low, ulong High) _kernelRange;
+    private readonly Dictionary<KernelModule, IReadOnlyList<Symbol>> _modules = [];
 
     public CrashSymbolView(KernelProgram program, int radix)
     {
@@ -37,35 +38,22 @@ internal sealed class CrashSymbolView
     /// <summary>The kernel's symbol at <paramref name="index"/> of <see cref="Kernel"/>.</summary>
     public SymbolEntry KernelEntry(int index) => new(Kernel[index], null, index);
 
-    /// <summary>A module's symbol at <paramref name="index"/> of its table, named as crash names it.</summary>
-    public static SymbolEntry ModuleEntry(KernelModule module, int index)
+    /// <summary>A module's symbols in crash's order (<see cref="CrashModuleSymbols"/>).</summary>
+    public IReadOnlyList<Symbol> ModuleSymbols(KernelModule module)
     {
-        var s = module.Symbols[index];
-        return new SymbolEntry(s with { Name = CrashKernelSymbols.StripCloneSuffix(s.Name) }, module, index);
-    }
-
-    /// <summary>crash's letter: the module's .ko letter once loaded; before that, module symbols are t/T when the
-    /// kernel's symbol type says function (symbols.c Elf64_Sym_to_common reads st_info 0x02/0x12) and "?" otherwise.</summary>
-    public char Letter(in SymbolEntry entry)
-    {
-        if (entry.Module is not { } module)
+        if (!_modules.TryGetValue(module, out var list))
         {
-            return entry.Symbol.Type;
+            _modules[module] = list = CrashModuleSymbols.Build(_program, module);
         }
 
-        if (_program.DebugInfoOf(module) is { } info)
-        {
-            foreach (var s in info.Symbols.SymbolsAt(entry.Symbol.Address))
-            {
-                if (CrashKernelSymbols.StripCloneSuffix(s.Name) == entry.Symbol.Name)
-                {
-                    return s.Type;
-                }
-            }
-        }
-
-        return entry.Symbol.Type is 't' or 'T' ? entry.Symbol.Type : '?';
+        return list;
     }
+
+    /// <summary>A module's symbol at <paramref name="index"/> of <see cref="ModuleSymbols"/>.</summary>
+    public SymbolEntry ModuleEntry(KernelModule module, int index) => new(ModuleSymbols(module)[index], module, index);
+
+    /// <summary>crash's letter (the module lists hold crash's letters already).</summary>
+    public static char Letter(in SymbolEntry entry) => entry.Symbol.Type;
 
     /// <summary>One line of <c>sym</c>: <paramref name="lines"/> adds the source line of code addresses,
     /// <paramref name="section"/> the section name instead, <paramref name="showModule"/> the " [module]".</summary>
@@ -126,7 +114,7 @@ internal sealed class CrashSymbolView
                 return info.IsCode(address);
             }
 
-            return module.Symbols.TryLookup(address, out var hit) && hit.Symbol.Type is 't' or 'T';
+            return TrySearchModule(ModuleSymbols(module), address, out int at, out _) && ModuleSymbols(module)[at].Type is 't' or 'T';
         }
 
         if (_program.Vmlinux is { } vmlinux)
@@ -141,7 +129,7 @@ internal sealed class CrashSymbolView
             }
         }
 
-        return _program.Symbols.TryLookup(address, out var k) && IsTextSymbol(k.Symbol);
+        return Kernel.TrySearch(address, out int index, out _) && IsTextSymbol(Kernel[index]);
     }
 
     /// <summary>
@@ -158,13 +146,12 @@ internal sealed class CrashSymbolView
         offset = 0;
         if (_program.ModuleAt(address) is { } module)
         {
-            if (!module.Symbols.TryLookup(address, out var hit))
+            if (!TrySearchModule(ModuleSymbols(module), address, out int at, out offset))
             {
                 return false;
             }
 
-            entry = ModuleEntry(module, hit.Index);
-            offset = hit.Offset;
+            entry = ModuleEntry(module, at);
             return true;
         }
 
@@ -184,7 +171,7 @@ internal sealed class CrashSymbolView
         {
             if (_program.DebugInfoOf(module) is { } info)
             {
-                return SectionOf(info.File, ModuleSectionAddresses(info), address) ?? string.Empty;
+                return SectionOf(info.File, info.SectionAddresses, address) ?? string.Empty;
             }
 
             return $"in {module.Name} module";
@@ -195,10 +182,45 @@ internal sealed class CrashSymbolView
             : string.Empty;
     }
 
-    private Dictionary<string, ulong> ModuleSectionAddresses(ModuleDebugInfo info) =>
-        ModuleSections.Read(_program, info.Module, new List<string>()).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+    /// <summary>
+    /// crash's value_search_module: at an exact address the first symbol there (the next one when its name
+    /// starts with '.'); inside a symbol the last of the symbols at the highest address below.
+    /// </summary>
+    private static bool TrySearchModule(IReadOnlyList<Symbol> symbols, ulong value, out int index, out ulong offset)
+    {
+        index = -1;
+        offset = 0;
+        int lo = 0, hi = symbols.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (symbols[mid].Address < value)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
 
-    private static string? SectionOf(ElfFile file, Dictionary<string, ulong>? placed, ulong address)
+        if (lo < symbols.Count && symbols[lo].Address == value)
+        {
+            index = symbols[lo].Name.StartsWith('.') && lo + 1 < symbols.Count && symbols[lo + 1].Address == value ? lo + 1 : lo;
+            return true;
+        }
+
+        if (lo == 0)
+        {
+            return false;
+        }
+
+        index = lo - 1;
+        offset = value - symbols[index].Address;
+        return true;
+    }
+
+    private static string? SectionOf(ElfFile file, IReadOnlyDictionary<string, ulong>? placed, ulong address)
     {
         for (int i = file.Sections.Count - 1; i >= 0; i--)
         {

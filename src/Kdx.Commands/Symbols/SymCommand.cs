@@ -161,7 +161,7 @@ public sealed class SymCommand : Command
             yield return view.KernelEntry(i);
         }
 
-        foreach (var entry in ModuleSymbols(program, null))
+        foreach (var entry in ModuleSymbols(program, view, null))
         {
             if (entry.Symbol.Name == name)
             {
@@ -171,7 +171,7 @@ public sealed class SymCommand : Command
     }
 
     /// <summary>The symbols of every module (or of <paramref name="only"/>), modules by base address.</summary>
-    private static IEnumerable<SymbolEntry> ModuleSymbols(KernelProgram program, KernelModule? only)
+    private static IEnumerable<SymbolEntry> ModuleSymbols(KernelProgram program, CrashSymbolView view, KernelModule? only)
     {
         foreach (var m in SymbolOrder.ModulesByBase(program))
         {
@@ -180,13 +180,9 @@ public sealed class SymCommand : Command
                 continue;
             }
 
-            // At one address crash keeps the kernel's kallsyms order, which is the .ko's: local symbols first (ELF);
-            // once the .ko is loaded, nm's order: by name.
-            bool loaded = program.DebugInfoOf(m) is not null;
-            foreach (int i in Enumerable.Range(0, m.Symbols.Count).OrderBy(i => m.Symbols[i].Address)
-                .ThenBy(i => loaded ? 0 : m.Symbols[i].IsGlobal ? 1 : 0).ThenBy(i => loaded ? m.Symbols[i].Name : string.Empty, StringComparer.Ordinal))
+            for (int i = 0; i < view.ModuleSymbols(m).Count; i++)
             {
-                yield return CrashSymbolView.ModuleEntry(m, i);
+                yield return view.ModuleEntry(m, i);
             }
         }
     }
@@ -204,7 +200,7 @@ public sealed class SymCommand : Command
             }
         }
 
-        foreach (var entry in ModuleSymbols(context.Session.Program, null))
+        foreach (var entry in ModuleSymbols(context.Session.Program, view, null))
         {
             if (entry.Symbol.Name.Contains(part, StringComparison.Ordinal))
             {
@@ -235,7 +231,7 @@ public sealed class SymCommand : Command
             }
 
             context.WriteLine($"{m.Base:x} MODULE START: {m.Name}");
-            foreach (var entry in ModuleSymbols(context.Session.Program, m))
+            foreach (var entry in ModuleSymbols(context.Session.Program, view, m))
             {
                 context.WriteLine(view.Line(entry, 0, false, false));
             }

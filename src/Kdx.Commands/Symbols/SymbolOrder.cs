@@ -17,16 +17,16 @@ internal static class SymbolOrder
             return null;
         }
 
-        return entry.Module is { } m ? CrashSymbolView.ModuleEntry(m, entry.Index - 1) : view.KernelEntry(entry.Index - 1);
+        return entry.Module is { } m ? view.ModuleEntry(m, entry.Index - 1) : view.KernelEntry(entry.Index - 1);
     }
 
     /// <summary>The first entry after <paramref name="entry"/> at a higher address (symbols.c next_symbol), or null.</summary>
     public static SymbolEntry? Next(CrashSymbolView view, SymbolEntry entry)
     {
-        int count = entry.Module?.Symbols.Count ?? view.Kernel.Count;
+        int count = entry.Module is { } module ? view.ModuleSymbols(module).Count : view.Kernel.Count;
         for (int i = entry.Index + 1; i < count; i++)
         {
-            var next = entry.Module is { } m ? CrashSymbolView.ModuleEntry(m, i) : view.KernelEntry(i);
+            var next = entry.Module is { } m ? view.ModuleEntry(m, i) : view.KernelEntry(i);
             if (next.Symbol.Address > entry.Symbol.Address)
             {
                 return next;

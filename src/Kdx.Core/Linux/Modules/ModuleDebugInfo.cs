@@ -14,8 +14,9 @@ public sealed class ModuleDebugInfo : IDisposable
 {
     private readonly (ulong Start, ulong End)[] _code;
 
-    private ModuleDebugInfo(KernelModule module, string path, ElfFile file, DwarfTypeSource? dwarf, SymbolTable symbols, (ulong, ulong)[] code)
+    private ModuleDebugInfo(KernelModule module, string path, ElfFile file, DwarfTypeSource? dwarf, SymbolTable symbols, (ulong, ulong)[] code, IReadOnlyDictionary<string, ulong> sections)
     {
+        SectionAddresses = sections;
         Module = module;
         Path = path;
         File = file;
@@ -38,6 +39,9 @@ public sealed class ModuleDebugInfo : IDisposable
 
     /// <summary>The file's symbols (nm's), at run-time addresses; those of sections the kernel did not keep are left out.</summary>
     public SymbolTable Symbols { get; }
+
+    /// <summary>Where the kernel put each section of the file (section name → run-time address).</summary>
+    public IReadOnlyDictionary<string, ulong> SectionAddresses { get; }
 
     /// <summary>Whether <paramref name="address"/> is in one of the module's code sections (SHF_EXECINSTR).</summary>
     public bool IsCode(ulong address) => _code.Any(r => address >= r.Start && address < r.End);
@@ -74,7 +78,7 @@ public sealed class ModuleDebugInfo : IDisposable
             var code = file.Sections
                 .Where(s => s.IsAlloc && (s.Flags & ElfConstants.ShfExecInstr) != 0 && sectionAddresses.ContainsKey(s.Name))
                 .Select(s => (sectionAddresses[s.Name], sectionAddresses[s.Name] + s.Size)).ToArray();
-            return new ModuleDebugInfo(module, path, file, dwarf, RunTimeSymbols(file, sectionAddresses), code);
+            return new ModuleDebugInfo(module, path, file, dwarf, RunTimeSymbols(file, sectionAddresses), code, sectionAddresses);
         }
         catch
         {
