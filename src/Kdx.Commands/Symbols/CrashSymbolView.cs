@@ -28,7 +28,7 @@ internal sealed class CrashSymbolView
     {
         _program = program;
         _radix = radix;
-        Kernel = new CrashKernelSymbols(program.Symbols, program.Vmlinux);
+        Kernel = program.Derived(p => new CrashKernelSymbols(p.Symbols, p.Vmlinux));
         _kernelRange = Kernel.Count == 0 ? (ulong.MaxValue, 0) : (KernelStart(program.Symbols, Kernel), Kernel[Kernel.Count - 1].Address);
     }
 
