@@ -15,13 +15,24 @@
 #
 # Idempotent: only what is missing is built; with everything in place it
 # returns in a second or two.  Concurrent invocations wait for each other (flock).
+# Two kinds of versions: TESTBED_VERSION (below) is the version of the dumps (a bump
+# rebuilds every run: QEMU + capture kernel); each reference family has its own
+# REFS_VERSION (lib/reflib/families.py; a bump re-runs only that family's tools on the
+# existing dumps).
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")" && pwd)
 LIB=$SRC/lib
 export TB=${KDX_TESTBED:-/var/cache/kdx/testbed}
-# Bump when the layout or contents of a published run change: runs made by
-# another version are rebuilt.
+# The version of the dumps: bump when the guest, the crash or the dump files of a run
+# change; runs made by another version are rebuilt.  (References: REFS_VERSION per
+# family in lib/reflib/families.py.)
 export TESTBED_VERSION=2
+# Runs rebuilt on their own, "NAME:N" (their .complete then holds TESTBED_VERSION.N; drop
+# the entries when TESTBED_VERSION is bumped), e.g. "bug:1".  Empty: the bug runs made before
+# vmlab.ko was built in a fixed directory name a temporary build path in their BUG() message,
+# which no test depends on, so they are kept rather than rebuilt.
+export RUN_REVISIONS=""
+. "$LIB/run-version.sh"
 K61=6.1.0-56-cloud-amd64
 K612=6.12.117+deb12-cloud-amd64
 MODE=ci
@@ -63,6 +74,16 @@ sets_json() {
     printf '}'
 }
 export SETS; SETS=$(sets_json)
+run_versions_json() {
+    local sep="" r id
+    printf '{'
+    while read -r r; do
+        id=$(run_id "$r")
+        printf '%s"%s": "%s"' "$sep" "$id" "$(run_version "$(basename "$id")")"; sep=", "
+    done < <(runs_of full)
+    printf '}'
+}
+export RUN_VERSIONS; RUN_VERSIONS=$(run_versions_json)
 
 mkdir -p "$TB/logs" || fail "cannot create $TB"
 exec 9>"$TB/.lock"
@@ -94,7 +115,7 @@ fi
 todo=()
 while read -r r; do
     id=$(run_id "$r")
-    if [ "$(cat "$TB/runs/$id/.complete" 2>/dev/null)" != "$TESTBED_VERSION" ]; then todo+=("$r"); fi
+    if [ "$(cat "$TB/runs/$id/.complete" 2>/dev/null)" != "$(run_version "$(basename "$id")")" ]; then todo+=("$r"); fi
 done < <(runs_of $MODE)
 
 if [ ${#todo[@]} -gt 0 ]; then
@@ -120,15 +141,36 @@ if [ ${#todo[@]} -gt 0 ]; then
     say "runs finished in $(( $(date +%s) - t0 ))s"
 fi
 
-# ---- 5. index.json (always rewritten: cheap) ----
-"$LIB/make-index.py" > "$TB/logs/index.log" 2>&1 || fail "cannot write index.json (see $TB/logs/index.log)"
-bad=()
+# ---- 5. reference families whose REFS_VERSION changed, on the published runs (the dumps stay) ----
+bad=(); dirs=()
 while read -r r; do
     id=$(run_id "$r")
-    [ "$(cat "$TB/runs/$id/.complete" 2>/dev/null)" = "$TESTBED_VERSION" ] || bad+=("$id")
+    if [ "$(cat "$TB/runs/$id/.complete" 2>/dev/null)" = "$(run_version "$(basename "$id")")" ]; then
+        dirs+=("$TB/runs/$id")
+    else
+        bad+=("$id")
+    fi
 done < <(runs_of $MODE)
+refs_failed=""
+if [ ${#dirs[@]} -gt 0 ]; then
+    stale=$("$LIB/make-refs.py" --stale "${dirs[@]}") || fail "make-refs.py --stale failed"
+    if [ -n "$stale" ]; then
+        t0=$(date +%s)
+        say "making $(echo "$stale" | wc -l) reference famil(y/ies): $(echo "$stale" | awk '{print $2}' | sort | uniq -c | xargs) (log: $TB/logs/refs.log)"
+        if ! "$LIB/make-refs.py" -j "$JOBS" "${dirs[@]}" > "$TB/logs/refs.log" 2>&1; then
+            refs_failed="$(grep ERROR "$TB/logs/refs.log" | tail -1)"
+        fi
+        say "references made in $(( $(date +%s) - t0 ))s"
+    fi
+fi
+
+# ---- 6. index.json (always rewritten: cheap) ----
+"$LIB/make-index.py" > "$TB/logs/index.log" 2>&1 || fail "cannot write index.json (see $TB/logs/index.log)"
 if [ ${#bad[@]} -gt 0 ]; then
     fail "not built: ${bad[*]} (see the logs in $TB/logs)"
+fi
+if [ -n "$refs_failed" ]; then
+    fail "some reference families failed (the old ones stay): $refs_failed (see $TB/logs/refs.log)"
 fi
 say "ready: $TB/index.json ($(runs_of $MODE | wc -l) runs for --$MODE, $(du -sh "$TB/runs" 2>/dev/null | cut -f1) of runs)"
 if [ $MODE = demo ]; then

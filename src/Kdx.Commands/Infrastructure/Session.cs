@@ -1,3 +1,4 @@
+using Kdx.Core.Linux.Tasks;
 using Kdx.Core.Model;
 
 namespace Kdx.Commands.Infrastructure;
@@ -20,4 +21,9 @@ public sealed class Session
 
     /// <summary>The output radix (crash's <c>set radix</c>): 10 or 16; 10 by default, as in crash ("schedule+219").</summary>
     public int OutputRadix { get; set; } = 10;
+
+    /// <summary>The crashed kernel's tasks, read on first use and kept for the session (the dump does not change).</summary>
+    public TaskList Tasks => _tasks ??= TaskList.Read(Program);
+
+    private TaskList? _tasks;
 }

@@ -40,6 +40,16 @@ public sealed class TestBedIndex
         }
 
         Tools = tools;
+        var versions = new Dictionary<string, int>();
+        if (JsonRead.Has(json, "refs_versions", out var rv))
+        {
+            foreach (var v in rv.EnumerateObject())
+            {
+                versions[v.Name] = v.Value.GetInt32();
+            }
+        }
+
+        RefsVersions = versions;
     }
 
     /// <summary>The cache root: KDX_TESTBED or <see cref="DefaultRoot"/>.</summary>
@@ -66,8 +76,14 @@ public sealed class TestBedIndex
     /// <summary>Run ids per setup.sh mode ("ci", "full", "demo").</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Sets { get; }
 
-    /// <summary>Versions of the reference tools (crash, makedumpfile, drgn, qemu).</summary>
+    /// <summary>Versions of the reference tools (crash, makedumpfile, drgn, gdb, qemu).</summary>
     public IReadOnlyDictionary<string, string> Tools { get; }
+
+    /// <summary>
+    /// REFS_VERSION of each reference family that setup.sh makes now (tests/vmcores/lib/reflib/families.py); a run
+    /// whose family has another version was not refreshed (it is not in the mode setup.sh last ran).
+    /// </summary>
+    public IReadOnlyDictionary<string, int> RefsVersions { get; }
 
     /// <summary>The runs of the CI subset that are present.</summary>
     public IEnumerable<TestBedRun> CiRuns => RunsOf("ci");
@@ -116,10 +132,24 @@ public sealed class TestBedRun
         GuestPsPath = Str(r, "guest_ps");
         AddressesPath = Str(r, "addresses");
         CrashCommandsPath = Str(r, "crash_commands");
+        DumpVersion = JsonRead.Str(r, "dump_version") ?? "";
+        var families = new Dictionary<string, ReferenceFamily>();
+        if (JsonRead.Has(r, "refs", out var refs))
+        {
+            foreach (var f in refs.EnumerateObject())
+            {
+                families[f.Name] = ReferenceFamily.Parse(f.Name, f.Value);
+            }
+        }
+
+        Families = families;
         var formats = new Dictionary<string, TestBedFormat>();
         foreach (var f in r.GetProperty("formats").EnumerateObject())
         {
-            formats[f.Name] = new TestBedFormat(f.Name, f.Value);
+            var paths = families.Values
+                .Where(fam => fam.Formats.TryGetValue(f.Name, out var ff) && ff.Path is not null)
+                .ToDictionary(fam => fam.Name, fam => fam.Formats[f.Name].Path!);
+            formats[f.Name] = new TestBedFormat(f.Name, f.Value, paths);
         }
 
         Formats = formats;
@@ -170,6 +200,46 @@ public sealed class TestBedRun
     /// <summary>Format name to files and references.</summary>
     public IReadOnlyDictionary<string, TestBedFormat> Formats { get; }
 
+    /// <summary>The version of the run's dumps (TESTBED_VERSION, or TESTBED_VERSION.N for a run rebuilt on its own).</summary>
+    public string DumpVersion { get; }
+
+    /// <summary>The reference families of this run by name (<see cref="ReferenceFamilies"/>); empty for a run without ref/refs.json.</summary>
+    public IReadOnlyDictionary<string, ReferenceFamily> Families { get; }
+
+    /// <summary>drgn's ground truth (ref/truth/drgn.json); null when the run has no truth family.</summary>
+    public GroundTruth? LoadTruth() => TruthFile("drgn") is { } p ? GroundTruth.Load(p) : null;
+
+    /// <summary>gdb's struct layouts (ref/truth/gdb-layouts.json); null when the run has no truth family.</summary>
+    public GdbLayouts? LoadGdbLayouts() => TruthFile("gdb_layouts") is { } p ? GdbLayouts.Load(p) : null;
+
+    /// <summary>The sym addresses and their System.map/kallsyms answers (ref/truth/symbols.json); null without a truth family.</summary>
+    public SymbolTruth? LoadSymbolTruth() => TruthFile("symbols") is { } p ? SymbolTruth.Load(p) : null;
+
+    /// <summary>
+    /// The system gdb's whatis/ptype answers from the vmlinux and vmlab.ko (ref/truth/gdb-commands.json), as a
+    /// <see cref="CrashReference"/>-like list (command to output); null without a truth family.
+    /// </summary>
+    public GdbCommands? LoadGdbCommands() => TruthFile("gdb_commands") is { } p ? GdbCommands.Load(p) : null;
+
+    /// <summary>
+    /// The crash reference of <paramref name="family"/> on <paramref name="format"/> (the types family runs on the
+    /// unfiltered ELF only), read once per run; null when the family did not run there. E.g.
+    /// <c>run.Reference("types").Output("struct -o task_struct")</c>.
+    /// </summary>
+    public CrashReference? Reference(string family, string format = "elf")
+    {
+        lock (_references)
+        {
+            if (!_references.TryGetValue((family, format), out var r))
+            {
+                r = Formats.TryGetValue(format, out var f) ? f.LoadCrashReference(family) : null;
+                _references[(family, format)] = r;
+            }
+
+            return r;
+        }
+    }
+
     /// <summary>The guest's own process list before the crash.</summary>
     public IReadOnlyList<GuestProcess> LoadGuestPs()
     {
@@ -189,14 +259,20 @@ public sealed class TestBedRun
     public override string ToString() => Id;
 
     internal static string Str(JsonElement e, string name) => e.GetProperty(name).GetString() ?? "";
+
+    private readonly Dictionary<(string Family, string Format), CrashReference?> _references = [];
+
+    private string? TruthFile(string key) =>
+        Families.TryGetValue(ReferenceFamilies.Truth, out var t) && t.Files.TryGetValue(key, out var p) ? p : null;
 }
 
 /// <summary>One dump format of a run.</summary>
 public sealed class TestBedFormat
 {
-    internal TestBedFormat(string name, JsonElement f)
+    internal TestBedFormat(string name, JsonElement f, IReadOnlyDictionary<string, string> familyPaths)
     {
         Name = name;
+        CrashReferencePaths = familyPaths;
         Files = [.. f.GetProperty("files").EnumerateArray().Select(x => x.GetString()!)];
         CrashRefPath = f.GetProperty("crash_ref").ValueKind == JsonValueKind.String ? f.GetProperty("crash_ref").GetString() : null;
         CrashOpens = f.GetProperty("crash_opens").GetBoolean();
@@ -222,8 +298,19 @@ public sealed class TestBedFormat
     /// <summary>drgn's task list for this dump, or null.</summary>
     public string? DrgnTasksPath { get; }
 
-    /// <summary>The crash reference outputs; null if there are none.</summary>
+    /// <summary>The crash reference file of each family that ran on this format (family name to path).</summary>
+    public IReadOnlyDictionary<string, string> CrashReferencePaths { get; }
+
+    /// <summary>The crash reference outputs of the base family (crash-ref.json); null if there are none.</summary>
     public CrashReference? LoadCrashReference() => CrashRefPath is null ? null : CrashReference.Load(CrashRefPath);
+
+    /// <summary>
+    /// The crash reference outputs of <paramref name="family"/> (<see cref="ReferenceFamilies"/>) on this format;
+    /// null when the family did not run here (not one of its formats, or crash cannot open the dump).
+    /// </summary>
+    public CrashReference? LoadCrashReference(string family) =>
+        family == ReferenceFamilies.Base ? LoadCrashReference()
+        : CrashReferencePaths.TryGetValue(family, out var p) ? CrashReference.Load(p, family) : null;
 
     /// <inheritdoc/>
     public override string ToString() => Name;

@@ -8,53 +8,24 @@ Post-processes one run directory made by run-scenario.py (in staging):
   4. addresses.json: the addresses of the rd/vtop/ptov references, chosen once
      per crash with drgn on kdump/vmcore.elf (pick-addresses.py), plus pages
      makedumpfile -d 31 left out (from the kdump bitmaps)
-  5. crash-commands.json, then for every format: ref/<fmt>/crash-ref.json
-     (crash-ref.py) and ref/<fmt>/drgn-tasks.txt (drgn task list)
-  6. analysis.json: the summary make-index.py turns into index.json
+  5. analysis.json: the dump files, their sizes and the checks (make-index.py reads it)
+The crash/drgn/gdb references are made afterwards by make-refs.py (do-one.sh runs it).
 Exits non-zero if something essential is missing (the run is then not published).
 
-Environment: TB (cache root), ANALYZE_JOBS (2): crash/drgn sessions run in parallel.
+Environment: TB (cache root).
 """
-import concurrent.futures, json, os, re, shutil, struct, subprocess, sys, time
+import json, os, re, shutil, struct, subprocess, sys, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reflib.rundata import FORMATS  # noqa: E402
 
 KVER, D = sys.argv[1], os.path.abspath(sys.argv[2])
 TB = os.environ["TB"]
 LIB = os.path.dirname(os.path.abspath(__file__))
 K = os.path.join(TB, "kernels", KVER)
 VMLINUX = os.path.realpath(os.path.join(K, "vmlinux"))
-JOBS = int(os.environ.get("ANALYZE_JOBS", "2"))
 PY = "/usr/bin/python3"          # drgn is a Debian package: use the system python
 PLANTED = "vmlab: planted 37 objects in vmlab_cache"
-
-# format name -> files relative to the run dir (the order is the order in index.json)
-FORMATS = [
-    ("elf", ["kdump/vmcore.elf"]),
-    ("kdump-lzo", ["kdump/vmcore.kdump-lzo"]),
-    ("kdump-zlib", ["kdump/vmcore.kdump-zlib"]),
-    ("kdump-lzo-d23", ["kdump/vmcore.kdump-lzo-d23"]),
-    ("flat-lzo", ["kdump/vmcore.flat-lzo"]),
-    ("elf-d31", ["kdump/vmcore.elf-d31"]),
-    ("split-lzo", ["kdump/vmcore.split-lzo.1", "kdump/vmcore.split-lzo.2"]),
-    ("qemu-elf", ["host/vmcore.qemu-elf"]),
-    ("qemu-elf-paging", ["host/vmcore.qemu-elf-paging"]),
-    ("qemu-kdump-zlib", ["host/vmcore.qemu-kdump-zlib"]),
-    ("qemu-kdump-zlib.R", ["host/vmcore.qemu-kdump-zlib.R"]),
-]
-# The vmcore lab's 21 reference commands (later issues use them).
-LAB_COMMANDS = [
-    "sys", "ps", "bt", "bt -a", "log", "kmem -i", "kmem -s", "irq", "timer", "mod", "runq", "dev", "net",
-    "files 1", "vm 1", "help -m", "mach", "sym schedule", "struct task_struct.pid,comm,__state <panic task>",
-    "dis -l schedule 10", "list task_struct.tasks -h init_task -s task_struct.pid,comm",
-]
-
-
-# `list ... -s task_struct.pid,comm` costs crash ~15 s of CPU per dump (gdb evaluates
-# every member of every task), about half of a whole reference session.  Its output is
-# the same on every format that crash opens, so it runs on these formats only and is
-# recorded as "skipped" on the others; everything else runs on every format.
-COSTLY = {"list task_struct.tasks -h init_task -s task_struct.pid,comm"}
-COSTLY_FORMATS = {"elf", "kdump-lzo", "kdump-lzo-d23"}
-
 
 def log(*a):
     print("[%s analyze %s %s]" % (time.strftime("%H:%M:%S"), KVER, os.path.basename(D)), *a, flush=True)
@@ -226,77 +197,6 @@ def pick_addresses():
     return res
 
 
-def commands(addrs):
-    A = addrs["addresses"]
-    by = lambda pred: next((a["addr"] for a in A if pred(a)), None)
-    cmds = LAB_COMMANDS + ["help -D", "help -n"]
-    cmds += ["rd -64 %s 4" % a["addr"] for a in A]
-    cmds += ["vtop %s" % a["addr"] for a in A if a["vtop"]]
-    cmds += ["ptov %s" % p["paddr"] for p in addrs["ptov"]]
-    m = addrs["meta"]
-    obj0 = by(lambda a: a["desc"].startswith("vmlab_objs[0]"))
-    item = by(lambda a: a["desc"].startswith("first struct vmlab_item"))
-    sp = by(lambda a: a["desc"].startswith("saved thread.sp"))
-    variants = [
-        "rd -8 %s 16" % by(lambda a: a["desc"] == "symbol schedule"),
-        "rd -16 %s 8" % m["linux_banner"],
-        "rd -32 %s 8" % obj0,
-        "rd -a linux_banner",
-        "rd -p %s 4" % addrs["ptov"][1]["paddr"],
-        "rd -p %s 4" % next(p["paddr"] for p in addrs["ptov"] if p["desc"] == "vmlab_objs[0]"),
-        "rd -d %s 4" % item,
-        "rd -x %s 4" % obj0,
-        "rd -s %s 8" % m["sys_call_table"] if m["sys_call_table"] else None,
-        "rd -s %s 8" % sp if sp else None,
-        "rd linux_banner 8",
-    ]
-    cmds += [v for v in variants if v and "None" not in v]
-    json.dump(cmds, open(D + "/crash-commands.json", "w"), indent=1)
-    return cmds
-
-
-def ref_one(name, files):
-    """crash-ref.py + drgn task list for one format (runs in a worker thread)."""
-    out = {"files": files}
-    rd = os.path.join(D, "ref", name)
-    os.makedirs(rd, exist_ok=True)
-    cmds = json.load(open(os.path.join(D, "crash-commands.json")))
-    if name not in COSTLY_FORMATS:
-        cmds = [{"cmd": c, "skip": "costly; run on %s only" % ", ".join(sorted(COSTLY_FORMATS))}
-                if c in COSTLY else c for c in cmds]
-    json.dump(cmds, open(os.path.join(rd, "commands.json"), "w"), indent=0)
-    rc, txt, dt = sh([os.path.join(LIB, "crash-ref.py"), VMLINUX, "ref/%s/commands.json" % name,
-                      os.path.join(rd, "crash-ref.json")] + files, cwd=D, timeout=4 * 3600)
-    if os.path.exists(os.path.join(rd, "crash-ref.json")):
-        r = json.load(open(os.path.join(rd, "crash-ref.json")))
-        out.update(crash_ref="ref/%s/crash-ref.json" % name, crash_opens=r["opens"], crash_mode=r["mode"],
-                   crash_seconds=r["total_seconds"], crash_open_error=r["open_error"],
-                   crash_ok=sum(1 for c in r["commands"] if c["status"] == "ok"), crash_cmds=len(r["commands"]))
-    else:
-        out.update(crash_ref=None, crash_opens=False, crash_mode=None, crash_open_error="crash-ref.py: " + txt[-500:])
-    # drgn ground truth: task list + crashed thread's stack (lab's drgn-tasks.py)
-    if len(files) > 1:
-        dr = {"rc": None, "error": "drgn cannot open split dumps", "tasks": None}
-    else:
-        rc, txt, dt = sh([PY, "-m", "drgn", "-q", "-c", files[0], "-s", VMLINUX, "-s", "vmlab.ko",
-                          os.path.join(LIB, "drgn-tasks.py")], timeout=1200, cwd=D)
-        open(os.path.join(rd, "drgn-tasks.txt"), "w").write(txt)
-        m = re.search(r"DRGN-TASKS (\d+)", txt)
-        dr = {"rc": rc, "seconds": round(dt, 2), "tasks": int(m.group(1)) if m else None,
-              "crashed_thread_ok": "DRGN-CRASHED-THREAD-OK" in txt, "output": "ref/%s/drgn-tasks.txt" % name}
-        if not m or rc != 0:
-            errs = [l for l in txt.strip().splitlines() if l.strip()]
-            dr["error"] = errs[-1] if errs else "rc=%s" % rc
-        elif not dr["crashed_thread_ok"]:
-            m2 = re.search(r"DRGN-CRASHED-THREAD-ERROR (.*)", txt)
-            dr["error"] = "crashed_thread: " + (m2.group(1) if m2 else "?")
-    out["drgn"] = dr
-    log("%-18s crash opens=%s mode=%s ok=%s/%s %.0fs; drgn tasks=%s %s" % (
-        name, out["crash_opens"], out["crash_mode"], out.get("crash_ok"), out.get("crash_cmds"),
-        out.get("crash_seconds") or 0, dr.get("tasks"), dr.get("error", "")))
-    return name, out
-
-
 def main():
     t0 = time.time()
     an = {"kernel": KVER, "run": json.load(open(D + "/run.json")), "checks": {}, "formats": {}}
@@ -323,16 +223,9 @@ def main():
         an["checks"]["planted line in " + f] = ok
         if not ok:
             die("'%s' not found in %s" % (PLANTED, f))
-    addrs = pick_addresses()
-    cmds = commands(addrs)
-    log("%d crash commands per format" % len(cmds))
-    with concurrent.futures.ThreadPoolExecutor(JOBS) as ex:
-        for name, out in ex.map(lambda nf: ref_one(*nf), FORMATS):
-            for f in out["files"]:
-                if not os.path.exists(os.path.join(D, f)) or os.path.getsize(os.path.join(D, f)) == 0:
-                    die("missing or empty " + f)
-            out["bytes"] = [os.path.getsize(os.path.join(D, f)) for f in out["files"]]
-            an["formats"][name] = out
+    pick_addresses()
+    for name, files in FORMATS:
+        an["formats"][name] = {"files": files, "bytes": [os.path.getsize(os.path.join(D, f)) for f in files]}
     an["seconds_analyze"] = round(time.time() - t0, 1)
     json.dump(an, open(D + "/analysis.json", "w"), indent=1)
     log("analysis done in %.0fs" % an["seconds_analyze"])

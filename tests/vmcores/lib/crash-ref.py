@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""crash-ref.py VMLINUX COMMANDS.json OUT.json DUMPFILE [DUMPFILE...]
+"""crash-ref.py [--mode MODE] VMLINUX COMMANDS.json OUT.json DUMPFILE [DUMPFILE...]
 
 Reference outputs from crash (Debian's 8.0.2) for one dump, following the
 vmcore lab's method: ONE `crash -s` session driven over pipes, one command at
@@ -17,17 +17,23 @@ first sentinel comes back.
     the remaining commands go on in a new one, at most MAX_RESTARTS times,
     after which they are recorded with status "not-run".
   * The whole thing is bounded by TOTAL_TIMEOUT.
+  * --mode MODE tries only that mode (the reference families after the first use the
+    mode the base session found, instead of paying for a start that is known to fail).
 
 COMMANDS.json is a list of command strings; "<panic task>" in a command is
 replaced by the task address from the `bt` output (the command is skipped if
 there is none).  An entry may also be {"cmd": ..., "skip": reason}: it is then
-recorded with status "skipped" and that note, without running.  OUT.json:
+recorded with status "skipped" and that note, without running; "what" (a description
+of the command: which object, why) is copied to the result; "replay": true marks a
+command that changes crash's state (mod -s): it is sent again, unrecorded, after a
+restart; "digest": N keeps only the first N lines of a huge output, with its line count
+(output_lines), sha256 (output_sha256) and output_truncated: true.  OUT.json:
   {"tool": "crash 8.0.2", "opens": bool, "mode": "default"|"kaslr-auto-no-modules"|null,
    "crash_args": [...], "open_error": str|null, "attempts": [...],
    "startup": {"output": str, "seconds": float},
-   "commands": [{"cmd", "output", "seconds", "status": "ok"|"timeout"|"died"|"not-run"|"skipped"}]}
+   "commands": [{"cmd", "what"?, "output", "seconds", "status": "ok"|"timeout"|"died"|"not-run"|"skipped"}]}
 """
-import json, os, re, select, subprocess, sys, time
+import hashlib, json, os, re, select, subprocess, sys, time
 
 # Generous: on a busy 2-core machine `list ... -s` alone has taken over 180 s.
 CMD_TIMEOUT = float(os.environ.get("CMD_TIMEOUT", "900"))
@@ -87,6 +93,22 @@ class Crash:
             self.kill()
 
 
+def entry(e, cmd, output, seconds, status, note=None):
+    r = {"cmd": cmd}
+    if e.get("what"):
+        r["what"] = e["what"]
+    if output is not None and e.get("digest"):
+        # a huge output (sym -l): its first lines, line count and sha256 instead of all of it
+        lines = output.splitlines(keepends=True)
+        r.update(output_lines=len(lines), output_sha256=hashlib.sha256(output.encode()).hexdigest(),
+                 output_truncated=True)
+        output = "".join(lines[:e["digest"]])
+    r.update(output=output, seconds=seconds, status=status)
+    if note:
+        r["note"] = note
+    return r
+
+
 def open_error_d1(args):
     """crash -s prints nothing when it dies during init; -d 1 shows the message."""
     try:
@@ -100,11 +122,16 @@ def open_error_d1(args):
 
 
 def main():
-    vmlinux, cmds_file, out_file = sys.argv[1:4]
-    dumps = sys.argv[4:]
-    entries = json.load(open(cmds_file))
-    commands = [e if isinstance(e, str) else e["cmd"] for e in entries]
-    skip = {e["cmd"]: e["skip"] for e in entries if not isinstance(e, str)}
+    argv = sys.argv[1:]
+    modes = MODES
+    if argv[:1] == ["--mode"]:
+        modes = [m for m in MODES if m[0] == argv[1]]
+        if not modes:
+            sys.exit("crash-ref.py: unknown mode " + argv[1])
+        argv = argv[2:]
+    vmlinux, cmds_file, out_file = argv[:3]
+    dumps = argv[3:]
+    entries = [e if isinstance(e, dict) else {"cmd": e} for e in json.load(open(cmds_file))]
     t_start = time.time()
     res = {"tool": "crash", "crash_version": subprocess.run(["crash", "-v"], capture_output=True, text=True,
                                                              env=ENV).stdout.split("\n")[0].strip(),
@@ -113,7 +140,7 @@ def main():
 
     # 1. find a mode in which crash reaches its prompt
     cr = None
-    for mode, extra in MODES:
+    for mode, extra in modes:
         args = extra + [vmlinux] + dumps
         c = Crash(args)
         out, dt, st = c.run(None, START_TIMEOUT)
@@ -133,38 +160,45 @@ def main():
         a = res["attempts"]
         res["open_error"] = "; ".join("%s: %s" % (x["mode"], (x["output"] or x["error_d1"] or x["status"]).strip())
                                       for x in a)
-        res["commands"] = [{"cmd": c, "output": None, "seconds": None, "status": "not-run"} for c in commands]
+        res["commands"] = [entry(e, e["cmd"], None, None, "not-run") for e in entries]
     else:
         # 2. the commands, restarting a session that hung or died
         restarts = 0
         panic_task = None
-        for cmd in commands:
-            if cmd in skip:
-                res["commands"].append({"cmd": cmd, "output": None, "seconds": None, "status": "skipped",
-                                        "note": skip[cmd]})
+        replay = []
+        for e in entries:
+            cmd = e["cmd"]
+            if "skip" in e:
+                res["commands"].append(entry(e, cmd, None, None, "skipped", e["skip"]))
                 continue
             if PANIC_TASK in cmd:
                 if not panic_task:
-                    res["commands"].append({"cmd": cmd, "output": None, "seconds": None,
-                                            "status": "skipped", "note": "no panic task in the bt output"})
+                    res["commands"].append(entry(e, cmd, None, None, "skipped", "no panic task in the bt output"))
                     continue
                 cmd = cmd.replace(PANIC_TASK, panic_task)
             if cr is None:
                 if restarts >= MAX_RESTARTS or time.time() - t_start > TOTAL_TIMEOUT:
-                    res["commands"].append({"cmd": cmd, "output": None, "seconds": None, "status": "not-run"})
+                    res["commands"].append(entry(e, cmd, None, None, "not-run"))
                     continue
                 restarts += 1
                 cr = Crash(res["crash_args"])
                 out, dt, st = cr.run(None, START_TIMEOUT)
+                for r in replay if st == "ok" else []:
+                    out, dt, st = cr.run(r, CMD_TIMEOUT)
+                    res.setdefault("replayed", []).append({"cmd": r, "status": st, "before": cmd})
+                    if st != "ok":
+                        break
                 if st != "ok":
                     cr.kill()
                     cr = None
-                    res["commands"].append({"cmd": cmd, "output": None, "seconds": None, "status": "not-run",
-                                            "note": "crash did not restart: " + out.strip()[-300:]})
+                    res["commands"].append(entry(e, cmd, None, None, "not-run",
+                                                 "crash did not restart: " + out.strip()[-300:]))
                     continue
             left = max(10.0, min(CMD_TIMEOUT, TOTAL_TIMEOUT - (time.time() - t_start)))
             out, dt, st = cr.run(cmd, left)
-            res["commands"].append({"cmd": cmd, "output": out.lstrip("\n"), "seconds": round(dt, 3), "status": st})
+            res["commands"].append(entry(e, cmd, out.lstrip("\n"), round(dt, 3), st))
+            if e.get("replay") and st == "ok":
+                replay.append(cmd)
             if cmd == "bt":
                 m = re.search(r"PID:\s+\d+\s+TASK:\s+([0-9a-f]+)", out)
                 if m:
