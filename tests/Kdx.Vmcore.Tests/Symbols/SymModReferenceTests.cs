@@ -8,7 +8,7 @@ using Kdx.Vmcore.Tests.TestBed;
 namespace Kdx.Vmcore.Tests.Symbols;
 
 /// <summary>
-/// sym and mod against crash 8.0.2's stored answers (<see cref="CrashTypesReference"/>): on 6.1 every command of
+/// sym and mod against crash 8.0.2's stored answers (the "types" reference family): on 6.1 every command of
 /// the reference session, run in the same order in one Kdx session (so "mod -s vmlab vmlab.ko" and "mod -S DIR"
 /// change what later commands see, as they did in crash); on 6.12, where crash only opens the dump with
 /// --no_modules, the commands that do not involve modules, and the module list against drgn's.
@@ -21,9 +21,8 @@ public sealed partial class SymModReferenceTests
     public void Every_sym_and_mod_command_prints_what_crash_printed_on_6_1(string id)
     {
         var run = TestBedIndex.Current!.Find(id)!;
-        string path = CrashTypesReference.PathOf(run);
-        File.Exists(path).ShouldBeTrue($"{path}: the test bed's 'types' crash reference family is missing");
-        var commands = CrashTypesReference.Load(path, "sym", "mod");
+        var reference = run.Reference(ReferenceFamilies.Types).ShouldNotBeNull("the test bed's 'types' crash reference family");
+        var commands = reference.Commands.Where(c => c.Status == "ok" && c.Cmd.Split(' ')[0] is "sym" or "mod").ToList();
         commands.Count(c => c.Cmd.StartsWith("sym 0x", StringComparison.Ordinal)).ShouldBeGreaterThanOrEqualTo(250);
 
         using var session = KdxSession.Open(run, "elf");
@@ -31,7 +30,7 @@ public sealed partial class SymModReferenceTests
         foreach (var c in commands)
         {
             string got = RunInRunDirectory(session, run, c.Cmd);
-            string expected = c.Output;
+            string expected = c.Output!;
 
             // Kept on purpose: once a module's symbols are in gdb, crash's gdb finds no line for the first
             // instruction of the kernel (head_64.S, an assembler unit); before that it does, and so does Kdx.
@@ -44,9 +43,9 @@ public sealed partial class SymModReferenceTests
             {
                 int lines = got.Split('\n').Length - 1;
                 string sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(got)));
-                if (lines != c.Lines || sha != c.Sha256 || !got.StartsWith(expected, StringComparison.Ordinal))
+                if (lines != c.OutputLines || sha != c.OutputSha256 || !got.StartsWith(expected, StringComparison.Ordinal))
                 {
-                    failures.Add($"{c.Cmd}: {lines} lines (crash {c.Lines}), sha256 {sha} (crash {c.Sha256})");
+                    failures.Add($"{c.Cmd}: {lines} lines (crash {c.OutputLines}), sha256 {sha} (crash {c.OutputSha256})");
                 }
             }
             else if (got != expected)
@@ -62,18 +61,17 @@ public sealed partial class SymModReferenceTests
     public void Kernel_symbols_on_6_12_are_crashs_and_the_module_list_is_drgns()
     {
         var run = TestBedIndex.Current!.Find("6.12.117+deb12-cloud-amd64/sysrq")!;
-        string path = CrashTypesReference.PathOf(run);
-        File.Exists(path).ShouldBeTrue($"{path}: the test bed's 'types' crash reference family is missing");
-        CrashTypesReference.CrashArgs(path).ShouldContain("--no_modules");
+        var reference = run.Reference(ReferenceFamilies.Types).ShouldNotBeNull("the test bed's 'types' crash reference family");
+        reference.Mode.ShouldBe("kaslr-auto-no-modules");
         using var session = KdxSession.Open(run, "elf");
         var modules = session.Program.Modules;
         int compared = 0;
         var failures = new List<string>();
-        foreach (var c in CrashTypesReference.Load(path, "sym"))
+        foreach (var c in reference.Starting("sym").Where(c => c.Status == "ok"))
         {
-            // crash saw no modules: leave out what involves them.
+            // crash saw no modules: leave out what involves them (the reference marks most: CrashFailed).
             string[] words = c.Cmd.Split(' ');
-            if (words[1] is "-M" or "-m" or "-p" or "-n" || modules.Any(m => m.Symbols.GetSymbols(words[^1]).Any())
+            if (c.CrashFailed is not null || words[1] is "-M" or "-m" or "-p" or "-n" || modules.Any(m => m.Symbols.GetSymbols(words[^1]).Any())
                 || (words[1].StartsWith("0x", StringComparison.Ordinal) && session.Program.ModuleAt(ulong.Parse(words[1][2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture)) is not null))
             {
                 continue;
@@ -85,9 +83,9 @@ public sealed partial class SymModReferenceTests
             {
                 int count = got.Split('\n').Length - 1;
                 string sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(got)));
-                if (count != c.Lines || sha != c.Sha256)
+                if (count != c.OutputLines || sha != c.OutputSha256)
                 {
-                    failures.Add($"{c.Cmd}: {count} lines (crash {c.Lines}), sha256 differs");
+                    failures.Add($"{c.Cmd}: {count} lines (crash {c.OutputLines}), sha256 differs");
                 }
             }
             else if (got != c.Output && !(words[1] == "-q" && c.Output == "(none found)\n" && got.Length == 0))
@@ -151,7 +149,8 @@ public sealed partial class SymModReferenceTests
     public void Without_a_vmlinux_kallsyms_gives_the_same_symbols_and_no_source_lines(string id)
     {
         var run = TestBedIndex.Current!.Find(id)!;
-        var addresses = CrashTypesReference.Load(CrashTypesReference.PathOf(run), "sym").Where(c => c.Cmd.StartsWith("sym 0x", StringComparison.Ordinal)).ToList();
+        var addresses = run.Reference(ReferenceFamilies.Types).ShouldNotBeNull().Starting("sym")
+            .Where(c => c.Cmd.StartsWith("sym 0x", StringComparison.Ordinal)).ToList();
         addresses.Count.ShouldBeGreaterThanOrEqualTo(250);
         string script = string.Join('\n', addresses.Select(c => c.Cmd));
         using var withVmlinux = KdxSession.Open(run, "elf");
