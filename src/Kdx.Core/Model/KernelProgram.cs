@@ -19,6 +19,7 @@ namespace Kdx.Core.Model;
 public sealed partial class KernelProgram : IProgram, IDisposable
 {
     private readonly List<string> _warnings = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, object> _derived = new();
 
     private KernelProgram(DumpFile dump, SymbolTable symbols, string symbolSource, ElfFile? vmlinux, DwarfTypeSource? dwarf = null)
     {
@@ -201,9 +202,22 @@ public sealed partial class KernelProgram : IProgram, IDisposable
     /// <summary>Finds a symbol's run-time address: the kernel's, else the first module's that has it.</summary>
     public ulong? AddressOf(string name) => TryGetSymbol(name, out var s, out _) ? s.Address : null;
 
+    /// <summary>
+    /// A value computed from the program once and kept while it lives, one per type (e.g. a command layer's
+    /// own index over <see cref="Symbols"/>): made by <paramref name="create"/> on first use. Only for values
+    /// that do not change while the program is open.
+    /// </summary>
+    public T Derived<T>(Func<KernelProgram, T> create)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        return (T)_derived.GetOrAdd(typeof(T), _ => create(this));
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
+        DisposeModuleDebugInfo();
         Dwarf?.Dispose();
         Vmlinux?.Dispose();
         Dump.Dispose();

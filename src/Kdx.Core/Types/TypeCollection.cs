@@ -23,6 +23,12 @@ public sealed class TypeCollection
     /// <summary>Adds a source before the others.</summary>
     public void AddFirst(ITypeSource source) => _sources.Insert(0, source);
 
+    /// <summary>Adds a source at <paramref name="index"/> in the order (0 is asked first).</summary>
+    public void Insert(int index, ITypeSource source) => _sources.Insert(Math.Clamp(index, 0, _sources.Count), source);
+
+    /// <summary>Removes a source (e.g. a module's DWARF that was unloaded); false when it was not there.</summary>
+    public bool Remove(ITypeSource source) => _sources.Remove(source);
+
     /// <summary>Finds a named type in the first source that has it (a complete one is preferred).</summary>
     public KType? FindType(string name, TypeKind? kind = null)
     {
