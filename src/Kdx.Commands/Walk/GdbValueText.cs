@@ -18,6 +18,10 @@ namespace Kdx.Commands.Walk;
 internal sealed class GdbValueText(KernelProgram program, int radix)
 {
     private readonly KernelSymbolText _kernelSymbols = new(program.Symbols, 10);
+    private bool? _sized;
+
+    // A System.map gives no sizes: then every symbol is taken as large enough, as crash's own lookups do.
+    private bool Sized => _sized ??= program.Symbols.Any(s => s.Size != 0);
 
     public string Format(KObject value)
     {
@@ -103,7 +107,7 @@ internal sealed class GdbValueText(KernelProgram program, int radix)
 
         var symbol = hit.Symbol;
         bool text = symbol.Type is 't' or 'T' or 'w' or 'W';
-        if ((symbol.Size == 0 && !text) || (symbol.Size != 0 && hit.Offset >= symbol.Size))
+        if (Sized && ((symbol.Size == 0 && !text) || (symbol.Size != 0 && hit.Offset >= symbol.Size)))
         {
             return null;
         }
