@@ -145,6 +145,9 @@ internal sealed class XArrayWalk
             _context.WriteLine($"  index: {(long)index}  position: {path}/{(long)(index & (ChunkSize - 1))}");
         }
 
-        _printer?.Print(_context, slot);
+        if (slot != 0)
+        {
+            _printer?.Print(_context, slot);
+        }
     }
 }
