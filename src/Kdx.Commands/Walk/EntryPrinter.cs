@@ -63,7 +63,9 @@ internal sealed class EntryPrinter
             var entry = KObject.FromAddress(_program, type, address);
             foreach (string m in members)
             {
-                context.WriteLine($"  {m} = {_text.Format(Resolve(entry, m))},");
+                // crash cuts the member's line out of gdb's print of the whole structure: the last member has no comma.
+                string comma = type.Unaliased().Members.Count > 0 && type.Unaliased().Members[^1].Name == m ? string.Empty : ",";
+                context.WriteLine($"  {m} = {_text.Format(Resolve(entry, m))}{comma}");
             }
         }
     }

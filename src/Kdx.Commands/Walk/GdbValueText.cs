@@ -90,14 +90,21 @@ internal sealed class GdbValueText(KernelProgram program, int radix)
 
     // gdb's build_address_symbolic: the minimal symbol at or below, but not a data symbol of size 0 (linker-script
     // marks such as init_stack) nor an address past a sized symbol's end; a variable at exactly the address is named
-    // by its C name, without the ".17" the compiler adds to a local static's ELF name. Module symbols (from the
-    // module's kallsyms, without sizes) are named only at their exact address.
+    // by its C name, without the ".17" the compiler adds to a local static's ELF name. Module symbols come from the
+    // module's kallsyms, without sizes: any offset in the module's memory is named ("__this_module+8", as crash's
+    // gdb names a module's list link).
     private string? SymbolOf(ulong address)
     {
         Kdx.Core.Symbols.SymbolHit hit;
         if (program.ModuleAt(address) is { } module)
         {
-            return module.Symbols.TryLookup(address, out hit) && hit.Offset == 0 ? hit.Symbol.Name : null;
+            if (!module.Symbols.TryLookup(address, out hit))
+            {
+                return null;
+            }
+
+            string name = PreferredName(module.Symbols, hit);
+            return hit.Offset == 0 ? name : string.Create(CultureInfo.InvariantCulture, $"{name}+{hit.Offset}");
         }
 
         if (_kernelSymbols.Describe(address) is null || !program.Symbols.TryLookup(address, out hit))
@@ -121,6 +128,36 @@ internal sealed class GdbValueText(KernelProgram program, int radix)
         return !text && dot > 0 && symbol.Name.AsSpan(dot + 1).IndexOfAnyExceptInRange('0', '9') < 0 && dot < symbol.Name.Length - 1
             ? symbol.Name[..dot]
             : symbol.Name;
+    }
+
+    // module_init()/module_exit() make init_module and cleanup_module aliases of the module's own functions; crash's
+    // gdb names the function ("vmlab_exit"), so an alias gives way to another name at the same address.
+    private static string PreferredName(Kdx.Core.Symbols.SymbolTable symbols, Kdx.Core.Symbols.SymbolHit hit)
+    {
+        static bool IsAlias(string n) => n is "init_module" or "cleanup_module";
+        if (!IsAlias(hit.Symbol.Name))
+        {
+            return hit.Symbol.Name;
+        }
+
+        ulong at = hit.Symbol.Address;
+        for (int i = hit.Index; i >= 0 && symbols[i].Address == at; i--)
+        {
+            if (!IsAlias(symbols[i].Name))
+            {
+                return symbols[i].Name;
+            }
+        }
+
+        for (int i = hit.Index + 1; i < symbols.Count && symbols[i].Address == at; i++)
+        {
+            if (!IsAlias(symbols[i].Name))
+            {
+                return symbols[i].Name;
+            }
+        }
+
+        return hit.Symbol.Name;
     }
 
     private static bool IsChar(KType t) => t.Kind == TypeKind.Int && t.Size == 1;
