@@ -28,6 +28,8 @@ internal sealed class GdbValueText(KernelProgram program, int radix)
         var type = value.UnderlyingType;
         switch (type.Kind)
         {
+            case TypeKind.Bool when radix == 16:
+                return string.Create(CultureInfo.InvariantCulture, $"0x{value.ToUInt64():x}"); // gdb with output-radix 16
             case TypeKind.Bool:
                 return value.ToUInt64() != 0 ? "true" : "false";
             case TypeKind.Enum:

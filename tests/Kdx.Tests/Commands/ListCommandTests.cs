@@ -120,6 +120,7 @@ public sealed class ListCommandTests : IDisposable
         _k.W(e + 32 + 8, 0); // the list ends: the next of a singly linked list at offset 40 is NULL
         _k.Run($"list -o 40 -s item_ext.state,on,comm,owner,neg {e:x}").ShouldBe(
             $"{e:x}\n  state = ITEM_LIVE,\n  on = true,\n  comm = 0x{e + 0x100:x} \"a\\\"b\\\\\\n\\001\",\n  owner = 0x{_k.Symbol("holder"):x} <holder>,\n  neg = -2\n");
+        _k.Run($"list -o 40 -x -s item_ext.on,state {e:x}").ShouldBe($"{e:x}\n  on = 0x1,\n  state = ITEM_LIVE,\n", "gdb shows a bool as a number in hexadecimal");
         _k.Run($"list -o 40 -x -s item_ext.neg {e:x}").ShouldBe($"{e:x}\n  neg = 0xfffffffe\n", "the last member of a structure has no comma");
     }
 
