@@ -23,8 +23,14 @@ public static class CommandRunner
         string name = words[0];
         if (!session.Commands.TryGet(name, out var command))
         {
-            output.WriteLine($"kdx: command not found: {name}");
-            return false;
+            // crash runs struct, union, whatis or p for a type or symbol name typed as a command.
+            if (Types.ImplicitCommand.Rewrite(session, words) is not { } implied || !session.Commands.TryGet(implied[0], out command))
+            {
+                output.WriteLine($"kdx: command not found: {name}");
+                return false;
+            }
+
+            words = [.. implied];
         }
 
         string? unavailable = command.Unavailable(session);

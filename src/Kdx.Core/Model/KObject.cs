@@ -129,6 +129,21 @@ public sealed class KObject
         return AtBitOffset(m.Type, bits, m.BitFieldSize);
     }
 
+    /// <summary>
+    /// The object's own member <paramref name="member"/> (one of <see cref="KType.Members"/> of its type, anonymous
+    /// struct/union members included, which have no name to find them by).
+    /// </summary>
+    public KObject Member(KMember member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        if (!UnderlyingType.IsCompound)
+        {
+            throw new KdxException($"{Type} is not a structure or union");
+        }
+
+        return AtBitOffset(member.Type, member.BitOffset, member.BitFieldSize);
+    }
+
     /// <summary>Whether the object (or the struct it points to) has a member called <paramref name="name"/>.</summary>
     public bool HasMember(string name)
     {

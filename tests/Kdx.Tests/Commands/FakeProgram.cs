@@ -57,6 +57,9 @@ internal sealed class FakeProgram : IDisposable
     /// <summary>A per-CPU symbol (an offset into each CPU's area; not relocated).</summary>
     public const ulong Runqueues = 0x2b6c0;
 
+    /// <summary>The end of the per-CPU section (per-CPU symbols lie below it).</summary>
+    public const ulong PerCpuEnd = 0x30000;
+
     /// <summary>Runs a command line and returns its output, lines ending in "\n".</summary>
     public string Run(string line)
     {
@@ -94,6 +97,8 @@ internal sealed class FakeProgram : IDisposable
         var symbols = new List<(ulong Address, char Type, string Name)>
         {
             (Runqueues, 'D', "runqueues"),
+            (0, 'D', "__per_cpu_start"),
+            (PerCpuEnd, 'D', "__per_cpu_end"),
             (Kernel.Text, 'T', "_text"),
             (Schedule, 'T', "schedule"),
             (DoExit, 'T', "do_exit"),
@@ -116,7 +121,7 @@ internal sealed class FakeProgram : IDisposable
         var text = new StringBuilder();
         foreach (var (address, type, name) in symbols.OrderBy(s => s.Address))
         {
-            ulong link = address == Runqueues ? address : address - Kernel.KernelOffset;
+            ulong link = address <= PerCpuEnd ? address : address - Kernel.KernelOffset;
             text.Append(CultureInfo.InvariantCulture, $"{link:x16} {type} {name}\n");
         }
 

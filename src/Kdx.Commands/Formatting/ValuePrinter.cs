@@ -1,0 +1,360 @@
+using System.Globalization;
+using System.Text;
+using Kdx.Commands.Infrastructure;
+using Kdx.Core.Memory;
+using Kdx.Core.Model;
+using Kdx.Core.Types;
+
+namespace Kdx.Commands.Formatting;
+
+/// <summary>
+/// Prints values as crash does through gdb (pretty printing on, 256 elements, no repeat
+/// compression, as crash sets gdb up): structs as "{" + "  name = value," lines indented 2 spaces a
+/// level + "}", arrays on one line "{0, 0, 0}", char arrays as quoted strings, pointers in hex with
+/// &lt;symbol+offset&gt; when they point into the kernel image, char pointers with their string,
+/// enums by name, bools as true/false. Integers follow the radix (10, or 16 for -x).
+/// </summary>
+public sealed class ValuePrinter
+{
+    private readonly IProgram _program;
+    private readonly KernelSymbolText _symbols;
+    private readonly bool _sizesKnown;
+
+    /// <summary>Creates a printer for <paramref name="program"/> with output radix 10 or 16.</summary>
+    public ValuePrinter(IProgram program, int radix)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        _program = program;
+        Radix = radix;
+        _symbols = new KernelSymbolText(program.Symbols, 10); // gdb writes <sym+offset> in decimal whatever the radix
+        _sizesKnown = program.Symbols.Any(s => s.Size != 0);
+    }
+
+    /// <summary>10 or 16.</summary>
+    public int Radix { get; }
+
+    /// <summary>
+    /// The value as gdb prints it after "$1 = " (<paramref name="level"/> 0) or after "name = " inside a
+    /// struct at nesting <paramref name="level"/>; several lines joined by "\n" for structs.
+    /// </summary>
+    public string Format(KObject value, int level = 0)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var sb = new StringBuilder();
+        Append(sb, value, level, value.IsReference ? value.Address : null);
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// crash's <c>struct TYPE.member ADDR</c> lines: "  name = value," for each member path
+    /// ("pid", "se.load", "comm[1]"), the value indented as a member of the top level.
+    /// </summary>
+    public List<string> MemberLines(KObject owner, IEnumerable<string> members)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        var lines = new List<string>();
+        foreach (var path in members)
+        {
+            var member = MemberPath.Resolve(owner, path);
+            lines.AddRange(("  " + path + " = " + Format(member, 1) + ",").Split('\n'));
+        }
+
+        return lines;
+    }
+
+    /// <summary>A whole struct/union at an address as crash's <c>struct TYPE ADDR</c>: "struct list_head {" ... "}".</summary>
+    public List<string> StructLines(KObject value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        string head = GdbTypeText.Declaration(value.Type with { Qualifiers = Qualifiers.None }, string.Empty);
+        return [.. (head + " " + Format(value, 0)).Split('\n')];
+    }
+
+    private static string Indent(int level) => new(' ', 2 * level);
+
+    // address: where the object lives when known (a member of a struct read as a whole is a value, but
+    // gdb still shows the address of an empty array inside it).
+    private void Append(StringBuilder sb, KObject o, int level, ulong? address)
+    {
+        var t = o.UnderlyingType;
+        switch (t.Kind)
+        {
+            case TypeKind.Struct or TypeKind.Union:
+                AppendCompound(sb, o, t, level, address);
+                break;
+            case TypeKind.Array:
+                AppendArray(sb, o, t, level, address);
+                break;
+            case TypeKind.Pointer:
+                AppendPointer(sb, o, t);
+                break;
+            case TypeKind.Bool:
+                AppendBool(sb, o, t);
+                break;
+            case TypeKind.Enum:
+                AppendEnum(sb, o, t);
+                break;
+            case TypeKind.Int:
+                AppendInteger(sb, o, t);
+                break;
+            case TypeKind.Float:
+                sb.Append(o.ToDouble().ToString("G17", CultureInfo.InvariantCulture));
+                break;
+            case TypeKind.Function:
+                sb.Append('{').Append(GdbTypeText.Declaration(o.Type, string.Empty)).Append("} ");
+                AppendAddress(sb, o.Address);
+                break;
+            default:
+                sb.Append("void");
+                break;
+        }
+    }
+
+    private void AppendCompound(StringBuilder sb, KObject o, KType t, int level, ulong? address)
+    {
+        if (t.Members.Count == 0)
+        {
+            sb.Append(t.IsComplete ? "{<No data fields>}" : "<incomplete type>");
+            return;
+        }
+
+        // One read for the whole aggregate: members then come from the copy.
+        var value = o.IsReference ? o.Read() : o;
+        sb.Append("{\n");
+        bool first = true;
+        foreach (var m in t.Members)
+        {
+            if (!first)
+            {
+                sb.Append(",\n");
+            }
+
+            first = false;
+            sb.Append(Indent(level + 1));
+            if (m.Name is not null)
+            {
+                sb.Append(m.Name).Append(" = ");
+            }
+
+            Append(sb, value.Member(m), level + 1, address + m.Offset);
+        }
+
+        sb.Append('\n').Append(Indent(level)).Append('}');
+    }
+
+    private void AppendArray(StringBuilder sb, KObject o, KType t, int level, ulong? address)
+    {
+        var element = t.Target!.Value.Type.Unaliased();
+        ulong length = t.Length ?? 0;
+        if (IsCharType(element) && t.Length is null && o.IsReference)
+        {
+            // A char array declared without a size (linux_banner[]): gdb reads it as a string.
+            AppendString(sb, o.Address);
+            return;
+        }
+
+        if (length == 0)
+        {
+            // gdb shows where an empty (flexible) array starts, and for chars the string found there.
+            if (address is not { } at)
+            {
+                sb.Append("{}");
+                return;
+            }
+
+            AppendAddress(sb, at);
+            if (IsCharType(element))
+            {
+                sb.Append(' ');
+                AppendString(sb, at);
+            }
+
+            return;
+        }
+
+        if (IsCharType(element))
+        {
+            AppendCharArray(sb, o, length);
+            return;
+        }
+
+        var value = o.IsReference ? o.Read() : o;
+        sb.Append('{');
+        ulong shown = Math.Min(length, GdbStrings.ElementLimit);
+        for (ulong i = 0; i < shown; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append(", ");
+            }
+
+            Append(sb, value.Index((long)i), level + 1, address + (i * element.Size));
+        }
+
+        sb.Append(shown < length ? "...}" : "}");
+    }
+
+    private static void AppendCharArray(StringBuilder sb, KObject o, ulong length)
+    {
+
+        var bytes = o.ReadBytes();
+        int n = (int)Math.Min(length, (ulong)bytes.Length);
+
+        // gdb leaves out one trailing NUL (print null-stop off).
+        if (n > 0 && bytes[n - 1] == 0)
+        {
+            n--;
+        }
+
+        GdbStrings.AppendQuoted(sb, bytes.AsSpan(0, n), false);
+    }
+
+    private void AppendPointer(StringBuilder sb, KObject o, KType t)
+    {
+        ulong p = o.ToUInt64();
+        var target = t.Target!.Value.Type.Unaliased();
+        AppendAddress(sb, p);
+        if (p != 0 && IsCharType(target))
+        {
+            sb.Append(' ');
+            AppendString(sb, p);
+        }
+    }
+
+    private void AppendAddress(StringBuilder sb, ulong p)
+    {
+        sb.Append("0x").Append(p.ToString("x", CultureInfo.InvariantCulture));
+        if (p != 0 && SymbolOf(p) is { } name)
+        {
+            sb.Append(" <").Append(name).Append('>');
+        }
+
+    }
+
+    // crash gives gdb the modules' symbols too, so module addresses are named as well.
+    private string? SymbolOf(ulong p)
+    {
+        if (_program is KernelProgram kernel && kernel.ModuleAt(p) is { } module)
+        {
+            return module.Symbols.TryLookup(p, out var m) && NamesAddress(m)
+                ? (m.Offset == 0 ? m.Symbol.Name : string.Create(CultureInfo.InvariantCulture, $"{m.Symbol.Name}+{m.Offset}"))
+                : null;
+        }
+
+        return _symbols.Describe(p) is { } name && _program.Symbols.TryLookup(p, out var hit) && NamesAddress(hit) ? name : null;
+    }
+
+    // gdb (printcmd.c build_address_symbolic, minsyms.c) names an address only by a symbol whose size covers
+    // it, and never by a zero-sized data symbol (linker labels such as init_stack); functions always. Without
+    // sizes (System.map, kallsyms) the nearest symbol below is taken.
+    private bool NamesAddress(Kdx.Core.Symbols.SymbolHit hit)
+    {
+        if (!_sizesKnown)
+        {
+            return true;
+        }
+
+        bool text = hit.Symbol.Type is 'T' or 't' or 'W' or 'w';
+        return hit.Symbol.Size == 0 ? text : hit.Offset < hit.Symbol.Size;
+    }
+
+    // gdb reads a string through a pointer up to its element limit: no NUL by then gives "..." after it.
+    private void AppendString(StringBuilder sb, ulong address)
+    {
+        Span<byte> buffer = stackalloc byte[GdbStrings.ElementLimit];
+        int read = 0;
+        while (read < buffer.Length)
+        {
+            ulong at = address + (ulong)read;
+            int chunk = (int)Math.Min((ulong)(buffer.Length - read), 4096 - (at & 4095));
+            var status = _program.Memory.Read(at, buffer.Slice(read, chunk), out int n);
+            read += n;
+            if (status != ReadStatus.Ok || n < chunk)
+            {
+                break;
+            }
+        }
+
+        int nul = buffer[..read].IndexOf((byte)0);
+        if (nul < 0 && read < buffer.Length)
+        {
+            if (read == 0)
+            {
+                sb.Append("<error: Cannot access memory at address 0x").Append(address.ToString("x", CultureInfo.InvariantCulture)).Append('>');
+                return;
+            }
+
+            GdbStrings.AppendQuoted(sb, buffer[..read], false);
+            ulong bad = address + (ulong)read;
+            sb.Append("<error: Cannot access memory at address 0x").Append(bad.ToString("x", CultureInfo.InvariantCulture)).Append('>');
+            return;
+        }
+
+        GdbStrings.AppendQuoted(sb, buffer[..(nul < 0 ? read : nul)], nul < 0);
+    }
+
+    // gdb names only 0 and 1 (in decimal output); another value in a bool is shown as a number.
+    private void AppendBool(StringBuilder sb, KObject o, KType t)
+    {
+        ulong v = o.ToUInt64();
+        if (v <= 1 && Radix == 10)
+        {
+            sb.Append(v == 1 ? "true" : "false");
+            return;
+        }
+
+        AppendNumber(sb, o, t);
+    }
+
+    private void AppendEnum(StringBuilder sb, KObject o, KType t)
+    {
+        ulong v = o.ToUInt64();
+        foreach (var e in t.Enumerators)
+        {
+            if (e.Value == v || (t.IsSigned && e.SignedValue == o.ToInt64()))
+            {
+                sb.Append(e.Name);
+                return;
+            }
+        }
+
+        AppendNumber(sb, o, t);
+    }
+
+    private void AppendInteger(StringBuilder sb, KObject o, KType t)
+    {
+        AppendNumber(sb, o, t);
+        if (IsCharType(t) && Radix == 10)
+        {
+            // gdb adds the character only in decimal (crash's -x sets gdb's output radix to 16).
+            sb.Append(' ');
+            GdbStrings.AppendCharLiteral(sb, (byte)o.ToUInt64());
+        }
+    }
+
+    private void AppendNumber(StringBuilder sb, KObject o, KType t)
+    {
+        if (Radix == 16)
+        {
+            ulong v = o.ToUInt64();
+            int bits = o.BitFieldSize != 0 ? o.BitFieldSize : (int)Math.Clamp(t.Size, 1, 8) * 8;
+            if (bits < 64)
+            {
+                v &= (1UL << bits) - 1;
+            }
+
+            sb.Append("0x").Append(v.ToString("x", CultureInfo.InvariantCulture));
+            return;
+        }
+
+        sb.Append(t.IsSigned ? o.ToInt64().ToString(CultureInfo.InvariantCulture) : o.ToUInt64().ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Whether gdb prints values of <paramref name="t"/> as characters (one-byte char types: char, u8, __u8).</summary>
+    public static bool IsCharType(KType t)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        var u = t.Unaliased();
+        return u.Kind == TypeKind.Int && u.Size == 1 && u.Name is { } n && n.Contains("char", StringComparison.Ordinal);
+    }
+}

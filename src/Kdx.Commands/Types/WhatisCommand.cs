@@ -1,0 +1,140 @@
+using System.Globalization;
+using Kdx.Commands.Formatting;
+using Kdx.Commands.Infrastructure;
+using Kdx.Core.Model;
+using Kdx.Core.Types;
+
+namespace Kdx.Commands.Types;
+
+/// <summary>
+/// <c>whatis</c>: what a name is, as crash says it: a struct, union or enum's definition (with its
+/// size), a typedef ("typedef unsigned long long u64;"), a variable's or a function's declaration.
+/// </summary>
+public sealed class WhatisCommand : Command
+{
+    private static readonly OptionParser Options = new("whatis", "o");
+
+    /// <inheritdoc/>
+    public override string Name => "whatis";
+
+    /// <inheritdoc/>
+    public override string Summary => "search symbol table for data or type information";
+
+    /// <inheritdoc/>
+    public override string Usage => "whatis [-o] [struct | union | enum | typedef | symbol]";
+
+    /// <inheritdoc/>
+    public override string Help => """
+        Says what a name is. A structure, union or enum (with or without its keyword) is shown as
+        its definition and size; -o adds member offsets as struct -o does. A typedef shows what it
+        names and its size. A variable or a function shows its C declaration.
+
+        Without a vmlinux, types come from BTF, which has functions and per-CPU variables but no
+        other variables.
+
+        Examples:
+          kdx> whatis task_struct
+          kdx> whatis u64
+          kdx> whatis jiffies
+          kdx> whatis do_exit
+        """;
+
+    /// <inheritdoc/>
+    public override void Execute(CommandContext context, IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var options = Options.Parse(args);
+        string name = string.Join(' ', options.Positionals).Trim();
+        if (name.Length == 0)
+        {
+            throw new CommandException("whatis: a name is needed: " + Usage);
+        }
+
+        foreach (var line in Describe(context.Session.Program, name, options.Has("o")))
+        {
+            context.WriteLine(line);
+        }
+    }
+
+    /// <summary>What <c>whatis NAME</c> prints, or a <see cref="CommandException"/> when nothing has that name.</summary>
+    public static List<string> Describe(IProgram program, string name, bool offsets)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(name);
+        bool keyword = name.StartsWith("struct ", StringComparison.Ordinal) || name.StartsWith("union ", StringComparison.Ordinal) || name.StartsWith("enum ", StringComparison.Ordinal);
+        if (keyword || !TypeLookup.IsSymbol(program, name))
+        {
+            // Types first, as crash: a symbol is only looked at when no type has the name.
+            return TypeLookup.Find(program, name) is { } type
+                ? DescribeType(type, offsets)
+                : throw new CommandException($"whatis: cannot resolve: {name}");
+        }
+
+        if (program.Types.FindVariableType(name) is { } variable)
+        {
+            return [GdbTypeText.Declaration(variable, name) + ";"];
+        }
+
+        if (program.Types.FindFunctionType(name) is { } function)
+        {
+            return [GdbTypeText.Declaration(function, name) + ";"];
+        }
+
+        throw new CommandException("whatis: " + TypeLookup.MissingVariableType(program, name));
+    }
+
+    /// <summary>The type under every typedef, keeping the qualifiers met on the way.</summary>
+    public static QualifiedType Unaliased(QualifiedType type)
+    {
+        var q = type.Qualifiers;
+        var t = type.Type;
+        for (int guard = 0; t.Kind == TypeKind.Typedef && guard < 64; guard++)
+        {
+            q |= t.Target!.Value.Qualifiers;
+            t = t.Target!.Value.Type;
+        }
+
+        return new QualifiedType(t, q);
+    }
+
+    /// <summary>A type as whatis shows it.</summary>
+    public static List<string> DescribeType(KType type, bool offsets)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        if (type.Kind == TypeKind.Typedef)
+        {
+            return
+            [
+                // crash names what the typedef finally stands for ("typedef int pid_t;", not __kernel_pid_t).
+                "typedef " + GdbTypeText.Declaration(Unaliased(type.Target!.Value), type.Name ?? string.Empty) + ";",
+                string.Create(CultureInfo.InvariantCulture, $"SIZE: {type.Unaliased().Size}"),
+            ];
+        }
+
+        if (type.Kind == TypeKind.Enum)
+        {
+            // crash lists an enum's values one a line.
+            var lines = new List<string> { TypeNames.BaseName(type) + " {" };
+            foreach (var e in type.Enumerators)
+            {
+                lines.Add($"  {e.Name} = " + (type.IsSigned ? e.SignedValue.ToString(CultureInfo.InvariantCulture) : e.Value.ToString(CultureInfo.InvariantCulture)));
+            }
+
+            lines.Add("};");
+            return lines;
+        }
+
+        if (type.IsCompound)
+        {
+            var lines = GdbTypeText.Definition(type, offsets);
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"SIZE: {type.Size}"));
+            return lines;
+        }
+
+        return
+        [
+            GdbTypeText.Declaration(type, string.Empty) + ";",
+            string.Create(CultureInfo.InvariantCulture, $"SIZE: {type.Size}"),
+        ];
+    }
+}

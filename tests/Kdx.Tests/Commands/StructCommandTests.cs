@@ -1,0 +1,201 @@
+namespace Kdx.Tests.Commands;
+
+/// <summary>struct and union on hand-built types: definitions, offsets, contents, member lists, counts, -l, :cpuspec.</summary>
+public sealed class StructCommandTests : IDisposable
+{
+    private const string Definition = """
+        struct task {
+            int pid;
+            unsigned int prio : 3;
+            unsigned int nice : 5;
+            char comm[8];
+            enum task_state state;
+            _Bool on_cpu;
+            u8 flag;
+            union {
+                unsigned long value;
+                unsigned int half;
+            };
+            struct list_head tasks;
+            struct task *parent;
+            void (*fn)(struct task *);
+            char *name;
+            struct {
+                int a;
+                int b;
+            } pair;
+            unsigned int counts[3];
+            int tail[];
+        }
+
+        """;
+
+    private readonly TypeFixture _f = new();
+
+    private string T => $"{_f.TaskAddress:x}";
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public void A_definition_is_gdbs_ptype_body_and_the_size()
+    {
+        _f.Run("struct task").ShouldBe(Definition + "SIZE: 96\n");
+        _f.Run("struct task -x").ShouldBe(Definition + "SIZE: 0x60\n");
+    }
+
+    [Fact]
+    public void Offsets_are_right_aligned_to_the_width_of_the_size_and_members_of_a_named_unnamed_struct_have_none()
+    {
+        _f.Run("struct task -o").ShouldBe("""
+            struct task {
+               [0] int pid;
+               [4] unsigned int prio : 3;
+               [4] unsigned int nice : 5;
+               [8] char comm[8];
+              [16] enum task_state state;
+              [20] _Bool on_cpu;
+              [21] u8 flag;
+                   union {
+              [24]     unsigned long value;
+              [24]     unsigned int half;
+                   };
+              [32] struct list_head tasks;
+              [48] struct task *parent;
+              [56] void (*fn)(struct task *);
+              [64] char *name;
+                   struct {
+                       int a;
+                       int b;
+              [72] } pair;
+              [80] unsigned int counts[3];
+              [92] int tail[];
+            }
+            SIZE: 96
+
+            """);
+    }
+
+    [Fact]
+    public void Named_members_without_an_address_show_their_offset()
+    {
+        _f.Run("struct -o task.comm").ShouldBe("struct task {\n   [8] char comm[8];\n}\n");
+        _f.Run("struct task.pid").ShouldBe("struct task {\n   [0] int pid;\n}\n");
+    }
+
+    [Fact]
+    public void Contents_print_every_kind_of_member_as_gdb_does()
+    {
+        string t = T;
+        _f.Run($"struct task {t}").ShouldBe($$"""
+            struct task {
+              pid = 42,
+              prio = 5,
+              nice = 3,
+              comm = "sh\000\000\000\000\000",
+              state = STATE_RUN,
+              on_cpu = true,
+              flag = 65 'A',
+              {
+                value = 1234605616436508552,
+                half = 1432778632
+              },
+              tasks = {
+                next = 0x{{_f.TaskAddress + 32:x}} <sys_call_table+32>,
+                prev = 0x{{_f.TaskAddress + 32:x}} <sys_call_table+32>
+              },
+              parent = 0x{{t}} <sys_call_table>,
+              fn = 0x{{_f.Program.DoExit:x}} <do_exit>,
+              name = 0x{{_f.Program.LinuxBanner:x}} <linux_banner> "Linux\tversion",
+              pair = {
+                a = 1,
+                b = -2
+              },
+              counts = {7, 8, 9},
+              tail = 0x{{_f.TaskAddress + 92:x}} <sys_call_table+92>
+            }
+
+            """);
+    }
+
+    [Fact]
+    public void Hexadecimal_output_drops_the_characters_and_bool_names_but_keeps_strings_and_enums()
+    {
+        string output = _f.Run($"struct task -x {T}");
+        output.ShouldContain("  pid = 0x2a,\n");
+        output.ShouldContain("  on_cpu = 0x1,\n");
+        output.ShouldContain("  flag = 0x41,\n");
+        output.ShouldContain("  comm = \"sh\\000\\000\\000\\000\\000\",\n");
+        output.ShouldContain("  state = STATE_RUN,\n");
+        output.ShouldContain("    b = 0xfffffffe\n"); // a negative int, as unsigned hex of its size
+        output.ShouldContain("  counts = {0x7, 0x8, 0x9},\n");
+    }
+
+    [Fact]
+    public void Member_lists_reach_nested_members_and_elements()
+    {
+        _f.Run($"struct task.pid,comm,pair.b,counts[1] {T}").ShouldBe("""
+              pid = 42,
+              comm = "sh\000\000\000\000\000",
+              pair.b = -2,
+              counts[1] = 8,
+
+            """);
+        _f.Run($"struct task.tasks {T}").ShouldBe($"  tasks = {{\n    next = 0x{_f.TaskAddress + 32:x} <sys_call_table+32>,\n    prev = 0x{_f.TaskAddress + 32:x} <sys_call_table+32>\n  }},\n");
+    }
+
+    [Fact]
+    public void A_count_shows_consecutive_objects_separated_by_a_blank_line_and_a_negative_one_ends_at_the_address()
+    {
+        _f.Run($"struct task.pid {T} 2").ShouldBe("  pid = 42,\n\n  pid = 0,\n");
+        _f.Run($"struct task.pid -c -2 {T}").ShouldBe("  pid = 0,\n\n  pid = 42,\n");
+        _f.Run($"struct task.pid {T} 0").ShouldBe("struct: invalid count: 0\n");
+    }
+
+    [Fact]
+    public void Minus_l_starts_the_struct_before_an_embedded_member()
+    {
+        string expected = _f.Run($"struct task.pid {T}");
+        _f.Run("struct task.pid -l task.tasks sys_call_table+32").ShouldBe(expected);
+        _f.Run("struct task.pid -l 32 sys_call_table+32").ShouldBe(expected);
+    }
+
+    [Fact]
+    public void A_cpuspec_shows_the_per_cpu_object_on_each_cpu()
+    {
+        ulong cpu0 = _f.Program.Program.PerCpuAddress(FakeProgram.Runqueues, 0);
+        ulong cpu1 = _f.Program.Program.PerCpuAddress(FakeProgram.Runqueues, 1);
+        _f.Run("struct rq runqueues:a").ShouldBe($"[0]: {cpu0:x}\nstruct rq {{\n  nr_running = 2,\n  clock = 1000\n}}\n[1]: {cpu1:x}\nstruct rq {{\n  nr_running = 3,\n  clock = 2000\n}}\n");
+        _f.Run("struct rq.clock runqueues:1").ShouldBe($"[1]: {cpu1:x}\n  clock = 2000,\n");
+        _f.Run("struct rq runqueues:5").ShouldBe("struct: invalid cpu specification: 5\n");
+    }
+
+    [Fact]
+    public void Unions_and_wrong_kinds_and_unknown_names_are_told_apart()
+    {
+        _f.Run("union value").ShouldBe("union value {\n    long l;\n    char c[8];\n}\nSIZE: 8\n");
+        _f.Run("union task").ShouldBe("union: data type mismatch: task is not a union\n");
+        _f.Run("struct value").ShouldBe("struct: data type mismatch: value is not a struct\n");
+        _f.Run("struct nosuch").ShouldBe("struct: invalid data structure reference: nosuch\n");
+        _f.Run($"struct task.nosuch {T}").ShouldBe("struct: invalid data structure reference: task.nosuch\n");
+        _f.Run("struct").ShouldStartWith("struct: a struct name is needed");
+        _f.Run($"struct task -r {T}").ShouldBe("struct: -r, -f, -u and -p are not available yet\n");
+    }
+
+    [Fact]
+    public void A_type_name_typed_as_a_command_runs_struct_union_or_whatis()
+    {
+        _f.Run("task").ShouldBe(_f.Run("struct task"));
+        _f.Run($"task {T}").ShouldBe(_f.Run($"struct task {T}"));
+        _f.Run($"task.pid {T}").ShouldBe("  pid = 42,\n");
+        _f.Run("value").ShouldBe(_f.Run("union value"));
+        _f.Run("u64").ShouldBe("typedef unsigned long u64;\nSIZE: 8\n");
+        _f.Run("nosuchword").ShouldBe("kdx: command not found: nosuchword\n");
+    }
+
+    [Fact]
+    public void An_unreadable_object_is_an_error_naming_the_address()
+    {
+        _f.Run("struct task 10").ShouldStartWith("struct: ");
+        _f.Run("struct task 10").ShouldContain("10");
+    }
+}
