@@ -1,3 +1,4 @@
+using Kdx.Commands.Formatting;
 using Kdx.Commands.Infrastructure;
 using Kdx.Core;
 using Kdx.Core.Model;
@@ -6,21 +7,21 @@ using Kdx.Core.Types;
 namespace Kdx.Commands.Walk;
 
 /// <summary>
-/// What <c>-s struct.member[,member]</c> shows after each entry of list and tree: one line per member,
-/// "  name = value," in gdb's style as crash prints it (dump_struct_member). Members are read as
-/// <see cref="KObject"/>s and spelled by <see cref="GdbValueText"/>.
+/// What <c>-s struct[.member[,member]]</c> shows after each entry of list and tree, as crash's dump_struct and
+/// dump_struct_member print it through gdb: the whole structure ("struct item {" … "}"), or one "  name = value,"
+/// block per member, values spelled by the shared <see cref="ValuePrinter"/>.
 /// </summary>
 internal sealed class EntryPrinter
 {
     private readonly KernelProgram _program;
-    private readonly List<(KType Type, List<string> Members)> _specs;
-    private readonly GdbValueText _text;
+    private readonly List<(KType Type, List<string>? Members)> _specs;
+    private readonly ValuePrinter _values;
 
-    private EntryPrinter(KernelProgram program, List<(KType, List<string>)> specs, GdbValueText text)
+    private EntryPrinter(KernelProgram program, List<(KType, List<string>?)> specs, ValuePrinter values)
     {
         _program = program;
         _specs = specs;
-        _text = text;
+        _values = values;
     }
 
     /// <summary>The printer for the -s arguments, or null when there are none.</summary>
@@ -31,76 +32,68 @@ internal sealed class EntryPrinter
             return null;
         }
 
-        var specs = new List<(KType, List<string>)>();
+        var specs = new List<(KType, List<string>?)>();
         foreach (string spec in structs)
         {
             int dot = spec.IndexOf('.', StringComparison.Ordinal);
             string typeName = dot < 0 ? spec : spec[..dot];
             var type = WalkArguments.FindAggregate(program, typeName)
                 ?? throw new CommandException($"invalid data structure reference: {typeName}");
-            if (dot < 0)
+            List<string>? members = null;
+            if (dot >= 0)
             {
-                throw new CommandException($"-s {spec}: printing a whole structure needs the struct printer, which kdx does not have yet; name the members (-s {spec}.member[,member])");
-            }
-
-            var members = spec[(dot + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
-            foreach (string m in members)
-            {
-                Resolve(KObject.FromAddress(program, type, 0), m);
+                members = [.. spec[(dot + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries)];
+                foreach (string m in members)
+                {
+                    if (!MemberPath.TryOffset(type, m, out _, out _))
+                    {
+                        throw new CommandException($"invalid data structure reference: {typeName}.{m}");
+                    }
+                }
             }
 
             specs.Add((type, members));
         }
 
-        return new EntryPrinter(program, specs, new GdbValueText(program, radix != 0 ? radix : sessionRadix));
+        return new EntryPrinter(program, specs, new ValuePrinter(program, radix != 0 ? radix : sessionRadix));
     }
 
-    /// <summary>Shows the members of the structure at <paramref name="address"/>.</summary>
+    /// <summary>Shows the structures, or their members, at <paramref name="address"/>.</summary>
     public void Print(CommandContext context, ulong address)
     {
         foreach (var (type, members) in _specs)
         {
             var entry = KObject.FromAddress(_program, type, address);
-            foreach (string m in members)
+            var lines = members is null ? _values.StructLines(entry) : MemberLines(type, entry, members);
+            foreach (string line in lines)
             {
-                // crash cuts the member's line out of gdb's print of the whole structure: the last member has no comma.
-                string comma = type.Unaliased().Members.Count > 0 && type.Unaliased().Members[^1].Name == m ? string.Empty : ",";
-                context.WriteLine($"  {m} = {_text.Format(Resolve(entry, m))}{comma}");
+                context.WriteLine(line);
             }
         }
     }
 
-    // "a.b[2].c": members and array elements, as crash passes them to gdb.
-    private static KObject Resolve(KObject entry, string path)
+    // crash cuts each member's lines out of gdb's print of the whole structure, so the last member has no comma.
+    private List<string> MemberLines(KType type, KObject entry, List<string> members)
     {
-        var o = entry;
-        foreach (string part in path.Split('.'))
+        var all = type.Unaliased().Members;
+        string? last = all.Count > 0 ? all[^1].Name : null;
+        var lines = new List<string>();
+        foreach (string m in members)
         {
-            string name = part;
-            int bracket = part.IndexOf('[', StringComparison.Ordinal);
-            long? index = null;
-            if (bracket > 0 && part.EndsWith(']'))
-            {
-                name = part[..bracket];
-                index = NumberArgument.TryParseNumber(part[(bracket + 1)..^1], out ulong i)
-                    ? (long)i
-                    : throw new CommandException($"invalid array index in {path}");
-            }
-
+            KObject value;
             try
             {
-                o = o.Member(name);
-                if (index is { } n)
-                {
-                    o = o.Index(n);
-                }
+                value = MemberPath.Resolve(entry, m);
             }
-            catch (KdxException)
+            catch (KdxException e) when (e is not Kdx.Core.Memory.MemoryFaultException)
             {
-                throw new CommandException($"invalid data structure reference: {entry.UnderlyingType.Name}.{path}");
+                throw new CommandException($"invalid data structure reference: {type.Name}.{m}", e);
             }
+
+            string comma = m == last ? string.Empty : ",";
+            lines.AddRange($"  {m} = {_values.Format(value, 1)}{comma}".Split('\n'));
         }
 
-        return o;
+        return lines;
     }
 }
