@@ -34,10 +34,13 @@ public sealed class ListCommand : Command
           -e end        stop when the next pointer is this address.
           -s struct[.member[,member...]]
                         after each address, show the structure, or the named members, in gdb's style.
-          -S ...        as -s (kdx reads members the same way for both).
+          -S ...        as -s (crash reads the members itself; kdx prints them the same way for both).
           -l offset     with -s: the start and the entries are list_heads at this offset in the structure.
           -x / -d       print -s values in hexadecimal / decimal.
           -B            detect a loop with Brent's algorithm instead of remembering every entry.
+
+        An hlist (its hlist_node has next first and the chain ends with NULL) is walked as a singly linked
+        list: "list struct.member ADDR", ADDR being the structure that holds the first node.
 
         A list that loops without coming back to its start ends with "duplicate list entry" after the
         entry seen twice; what was shown up to there is correct.
