@@ -236,12 +236,52 @@ public sealed class ValuePrinter
     {
         if (_program is KernelProgram kernel && kernel.ModuleAt(p) is { } module)
         {
-            return module.Symbols.TryLookup(p, out var m) && NamesAddress(m)
-                ? (m.Offset == 0 ? m.Symbol.Name : string.Create(CultureInfo.InvariantCulture, $"{m.Symbol.Name}+{m.Offset}"))
-                : null;
+            if (!module.Symbols.TryLookup(p, out var m) || !NamesAddress(m))
+            {
+                return null;
+            }
+
+            string own = FunctionName(module.Symbols, m);
+            return m.Offset == 0 ? own : string.Create(CultureInfo.InvariantCulture, $"{own}+{m.Offset}");
         }
 
-        return _symbols.Describe(p) is { } name && _program.Symbols.TryLookup(p, out var hit) && NamesAddress(hit) ? name : null;
+        if (_symbols.Describe(p) is not { } name || !_program.Symbols.TryLookup(p, out var hit) || !NamesAddress(hit))
+        {
+            return null;
+        }
+
+        // A variable at exactly the address is named by gdb from its debuginfo, by its C name: without the ".17"
+        // the compiler adds to a function-local static's ELF symbol (aio_fs.17 is "aio_fs").
+        int dot = name.LastIndexOf('.');
+        bool text = hit.Symbol.Type is 'T' or 't' or 'W' or 'w';
+        return hit.Offset == 0 && !text && dot > 0 && dot < name.Length - 1 && name.AsSpan(dot + 1).IndexOfAnyExceptInRange('0', '9') < 0
+            ? name[..dot]
+            : name;
+    }
+
+    // module_init()/module_exit() make init_module and cleanup_module aliases of the module's own functions; crash's
+    // gdb names the function ("vmlab_exit"), so an alias gives way to another name at the same address.
+    private static string FunctionName(Kdx.Core.Symbols.SymbolTable symbols, Kdx.Core.Symbols.SymbolHit hit)
+    {
+        static bool IsAlias(string n) => n is "init_module" or "cleanup_module";
+        ulong at = hit.Symbol.Address;
+        for (int i = hit.Index; IsAlias(hit.Symbol.Name) && i >= 0 && symbols[i].Address == at; i--)
+        {
+            if (!IsAlias(symbols[i].Name))
+            {
+                return symbols[i].Name;
+            }
+        }
+
+        for (int i = hit.Index + 1; IsAlias(hit.Symbol.Name) && i < symbols.Count && symbols[i].Address == at; i++)
+        {
+            if (!IsAlias(symbols[i].Name))
+            {
+                return symbols[i].Name;
+            }
+        }
+
+        return hit.Symbol.Name;
     }
 
     // gdb (printcmd.c build_address_symbolic, minsyms.c) names an address only by a symbol whose size covers

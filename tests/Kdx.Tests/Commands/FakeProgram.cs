@@ -15,8 +15,14 @@ internal sealed class FakeProgram : IDisposable
 {
     private readonly string _mapPath;
 
-    public FakeProgram(int levels = 4, bool withSymbols = true)
+    private readonly IReadOnlyDictionary<string, ulong> _extraSymbols;
+
+    /// <param name="levels">Paging levels.</param>
+    /// <param name="withSymbols">Whether the program gets the System.map.</param>
+    /// <param name="dataSymbols">More data symbols, by their offset from <see cref="FakeKernel.Text"/>.</param>
+    public FakeProgram(int levels = 4, bool withSymbols = true, IReadOnlyDictionary<string, ulong>? dataSymbols = null)
     {
+        _extraSymbols = dataSymbols ?? new Dictionary<string, ulong>();
         Kernel = new FakeKernel(levels);
         Dump.Info = Kernel.VmcoreInfo();
         _mapPath = Path.Combine(Path.GetTempPath(), $"kdx-fake-{Guid.NewGuid():n}.map");
@@ -105,6 +111,11 @@ internal sealed class FakeProgram : IDisposable
         foreach (var (name, address) in Kernel.Symbols)
         {
             symbols.Add((address, 'D', name));
+        }
+
+        foreach (var (name, offset) in _extraSymbols)
+        {
+            symbols.Add((Kernel.Text + offset, 'D', name));
         }
 
         var text = new StringBuilder();
