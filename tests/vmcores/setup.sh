@@ -169,6 +169,21 @@ fi
 if [ ${#bad[@]} -gt 0 ]; then
     fail "not built: ${bad[*]} (see the logs in $TB/logs)"
 fi
+
+# ---- 7. crash's list/tree answers (walk-refs.sh; remade when the script changes) ----
+if [ $MODE != demo ]; then
+    want=$(sha256sum "$SRC/walk-refs.sh" | cut -d' ' -f1)
+    if [ "$(cat "$TB/walk-refs/.version" 2>/dev/null)" != "$want" ]; then
+        t0=$(date +%s)
+        say "making crash's list/tree references (walk-refs.sh; log: $TB/logs/walk-refs.log)"
+        if KDX_TESTBED=$TB nice "$SRC/walk-refs.sh" > "$TB/logs/walk-refs.log" 2>&1; then
+            echo "$want" > "$TB/walk-refs/.version"
+            say "list/tree references made in $(( $(date +%s) - t0 ))s"
+        else
+            refs_failed="walk-refs.sh failed"
+        fi
+    fi
+fi
 if [ -n "$refs_failed" ]; then
     fail "some reference families failed (the old ones stay): $refs_failed (see $TB/logs/refs.log)"
 fi
