@@ -8,7 +8,7 @@ namespace Kdx.Vmcore.Tests.TestBed;
 /// (REFS_VERSION in <c>lib/reflib/families.py</c>), so that bumping one re-runs only its tools on the
 /// existing dumps.
 /// </summary>
-/// <param name="Name">base, truth or types (<see cref="ReferenceFamilies"/>).</param>
+/// <param name="Name">base, truth, types, dis, state or bt (<see cref="ReferenceFamilies"/>).</param>
 /// <param name="Version">the REFS_VERSION it was made with.</param>
 /// <param name="What">what it holds.</param>
 /// <param name="Made">when (UTC), or "adopted from analysis.json" for the first references of older runs.</param>
@@ -91,16 +91,31 @@ public static class ReferenceFamilies
     /// <summary>struct/union/whatis/ptype, struct at addresses, p, eval, sym, list, tree, mod (issue 3); the ELF dump.</summary>
     public const string Types = "types";
 
-    /// <summary>The families made with crash, one session per format.</summary>
-    public static readonly IReadOnlyList<string> Crash = [Base, Types];
+    /// <summary>dis of at least 120 functions with every option (issue 5); the ELF dump.</summary>
+    public const string Dis = "dis";
 
-    /// <summary>Every family setup.sh makes (lib/reflib/families.py FAMILIES; dis, state and bt are written there but not made yet).</summary>
-    public static readonly IReadOnlyList<string> All = [Base, Truth, Types];
+    /// <summary>sys, ps, task, foreach, log, kmem, irq, timer, runq, mach, dev, net, files, vm, ... (issue 4); <see cref="StateFormats"/>.</summary>
+    public const string State = "state";
+
+    /// <summary>bt with every option, per task, foreach bt (issue 5); <see cref="StateFormats"/>.</summary>
+    public const string Bt = "bt";
+
+    /// <summary>The formats of the state and bt families: the ELF, the -d 31 kdump and the host-side QEMU ELF.</summary>
+    public static readonly IReadOnlyList<string> StateFormats = ["elf", "kdump-lzo", "qemu-elf"];
+
+    /// <summary>The families made with crash, one session per format.</summary>
+    public static readonly IReadOnlyList<string> Crash = [Base, Types, Dis, State, Bt];
+
+    /// <summary>Every family setup.sh makes (lib/reflib/families.py FAMILIES).</summary>
+    public static readonly IReadOnlyList<string> All = [Base, Truth, Types, Dis, State, Bt];
 
     /// <summary>The formats each crash family runs on (lib/reflib/families.py; checked against index.json).</summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Formats = new Dictionary<string, IReadOnlyList<string>>
     {
         [Base] = TestBedIndex.AllFormats,
         [Types] = ["elf"],
+        [Dis] = ["elf"],
+        [State] = StateFormats,
+        [Bt] = StateFormats,
     };
 }
