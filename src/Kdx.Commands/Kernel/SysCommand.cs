@@ -21,7 +21,7 @@ public sealed class SysCommand : Command
         "[Hardware Error]: ", "Bad mode in ", "Oops: ",
     ];
 
-    private static readonly OptionParser Options = new("sys", "t");
+    private static readonly OptionParser Options = new("sys", "tci");
 
     /// <inheritdoc/>
     public override string Name => "sys";
@@ -30,7 +30,7 @@ public sealed class SysCommand : Command
     public override string Summary => "system data";
 
     /// <inheritdoc/>
-    public override string Usage => "sys [-t]";
+    public override string Usage => "sys [-t | -i | -c [name|number ...] | config]";
 
     /// <inheritdoc/>
     public override string Help => """
@@ -39,7 +39,12 @@ public sealed class SysCommand : Command
         version, its memory, the panic message (the first line of the log that reads like one, as
         crash finds it), and the task that was running on the CPU that panicked.
 
-          -t  the taint flags, one letter per taint as the kernel prints them.
+          -t      the taint flags, one letter per taint as the kernel prints them.
+          -i      the DMI strings the firmware gave the kernel (BIOS, system, board, chassis).
+          -c      the system call table: number, handler, and the handler's source file and line
+                  (relative to the build directory; needs the vmlinux's DWARF). Arguments select
+                  rows: a number picks that call, any other word the handlers whose names hold it.
+          config  the kernel's own .config, when it was built with CONFIG_IKCONFIG.
 
         KERNEL is the vmlinux or System.map given; without one, "(none)" and the kallsyms and BTF of
         the dump are used. [TAINTED] follows when the kernel was tainted, [PARTIAL DUMP] a dump
@@ -55,6 +60,29 @@ public sealed class SysCommand : Command
         {
             Taint(context, program);
             return;
+        }
+
+        if (o.Has("c"))
+        {
+            new SyscallTable(program, context.Session.OutputRadix).Print(context, o.Positionals);
+            return;
+        }
+
+        if (o.Has("i"))
+        {
+            Dmi(context, program);
+            return;
+        }
+
+        if (o.Positionals is ["config"])
+        {
+            Config(context, program);
+            return;
+        }
+
+        if (o.Positionals.Count > 0)
+        {
+            throw new CommandException($"invalid argument: {o.Positionals[0]}");
         }
 
         var ci = CultureInfo.InvariantCulture;
@@ -214,5 +242,42 @@ public sealed class SysCommand : Command
         }
 
         context.WriteLine(string.Create(ci, $"TAINTED_MASK: {mask:x}  {flags}"));
+    }
+
+    private static void Dmi(CommandContext context, KernelProgram program)
+    {
+        var (strings, names) = Wrap(() => DmiIdent.Read(program));
+        int width = names.Count == 0 ? 0 : names.Max(n => n.Length);
+        foreach (var s in strings)
+        {
+            context.WriteLine(s.Field is { } field
+                ? $"  {field.PadLeft(width)}: {s.Value}"
+                : string.Create(CultureInfo.InvariantCulture, $"  dmi_ident[{s.Index}]: {s.Value}"));
+        }
+    }
+
+    private static void Config(CommandContext context, KernelProgram program)
+    {
+        // crash prints the lines with text, leading blanks dropped
+        foreach (var line in Wrap(() => KernelConfig.Read(program)).Split('\n'))
+        {
+            string text = line.TrimStart();
+            if (text.Length > 0)
+            {
+                context.WriteLine(text);
+            }
+        }
+    }
+
+    private static T Wrap<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (KdxException e)
+        {
+            throw new CommandException(e.Message);
+        }
     }
 }
