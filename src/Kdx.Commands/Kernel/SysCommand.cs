@@ -5,6 +5,7 @@ using Kdx.Core.Dumps.Kdump;
 using Kdx.Core.Linux;
 using Kdx.Core.Linux.Printk;
 using Kdx.Core.Linux.Tasks;
+using Kdx.Core.Memory;
 using Kdx.Core.Model;
 
 namespace Kdx.Commands.Kernel;
@@ -212,9 +213,22 @@ public sealed class SysCommand : Command
     {
         var tasks = context.Session.Tasks;
         int? cpu = KernelInfo.TryGetPanicCpu(program) ?? program.Dump.PanicCpu;
-        if (cpu is not int c || c < 0 || c >= tasks.CurrentByCpu.Count || tasks.Find(tasks.CurrentByCpu[c]) is not { } task)
+        if (cpu is not int c || c < 0 || c >= tasks.CurrentByCpu.Count || tasks.CurrentByCpu[c] == 0)
         {
             context.WriteLine("        INFO: the panic task is not known (panic_cpu is not set and the dump does not say which CPU panicked)");
+            return;
+        }
+
+        if (tasks.Find(tasks.CurrentByCpu[c]) is not { } task)
+        {
+            // the CPU's current task is known but its task_struct could not be read (makedumpfile 1.7.2 drops
+            // some on 6.12 at -d 31): say where it is and why it is missing
+            ulong at = tasks.CurrentByCpu[c];
+            string why = program.Kernel.Read(at, new byte[8], out _) is var status and not ReadStatus.Ok
+                ? MemoryFaultText.Format(status, MemoryType.KernelVirtual, at, "task_struct", program.Kernel.ExplainFailure(at, status), program.Dump)
+                : "it is not a task the task lists know";
+            context.WriteLine(string.Create(CultureInfo.InvariantCulture, $"        TASK: {at:x}  (its task_struct cannot be read: {why})"));
+            context.WriteLine(string.Create(CultureInfo.InvariantCulture, $"         CPU: {c}"));
             return;
         }
 

@@ -16,6 +16,13 @@ public static class CiRuns
     /// <summary>The run ids as theory data.</summary>
     public static TheoryData<string> Data => [.. Ids];
 
+    /// <summary>
+    /// Every run the test bed has built (index.json: the CI set on a fresh machine, all 12 crash types and
+    /// kernels once <c>setup.sh --full</c> ran), as theory data: for the cheap checks that each crash type
+    /// needs (sys's panic task and message).
+    /// </summary>
+    public static TheoryData<string> Built => [.. TestBedIndex.Current?.Runs.Select(r => r.Id) ?? Ids];
+
     /// <summary>The formats written inside the crashed guest (the same memory at the same moment).</summary>
     public static readonly IReadOnlyList<string> InGuestFormats =
         ["elf", "kdump-lzo", "kdump-zlib", "kdump-lzo-d23", "flat-lzo", "elf-d31", "split-lzo"];
