@@ -8,8 +8,10 @@ using Kdx.Core.Dumps;
 using Kdx.Core.Dumps.Flattened;
 using Kdx.Core.Elf;
 using Kdx.Core.IO;
+using Kdx.Core.Memory;
 using Kdx.Core.Symbols;
 using Kdx.Core.Types;
+using Kdx.Core.Unwind;
 
 namespace Kdx.Fuzz;
 
@@ -39,7 +41,7 @@ public static class FuzzTargets
     /// The target names. Kept free of any Kdx.Core access: under AFL, instrumented code must not run
     /// before SharpFuzz has set up its shared memory.
     /// </summary>
-    public static IReadOnlyList<string> Names { get; } = ["dump", "notes", "vmcoreinfo", "elf", "systemmap", "lzo", "codec", "flattened", "pagetable", "btf", "kallsyms", "dwarf"];
+    public static IReadOnlyList<string> Names { get; } = ["dump", "notes", "vmcoreinfo", "elf", "systemmap", "lzo", "codec", "flattened", "pagetable", "btf", "kallsyms", "dwarf", "unwind"];
 
     /// <summary>Runs the target called <paramref name="name"/> on <paramref name="data"/>.</summary>
     public static void Run(string name, byte[] data)
@@ -81,6 +83,9 @@ public static class FuzzTargets
                 break;
             case "dwarf":
                 Dwarf(data);
+                break;
+            case "unwind":
+                Unwind(data);
                 break;
             default:
                 throw new ArgumentException($"no fuzz target named {name}", nameof(name));
@@ -448,5 +453,57 @@ public static class FuzzTargets
         }
 
         public string? ExplainFailure(ulong address, Kdx.Core.Memory.ReadStatus status) => null;
+    }
+
+    /// <summary>
+    /// The bytes as a .debug_frame (rules looked up at addresses taken from the data), and as an ORC table plus the
+    /// stack memory an unwind of it reads (both layouts, from every 8-byte word as a start).
+    /// </summary>
+    public static void Unwind(byte[] data)
+    {
+        var cfi = new DwarfCfi(data);
+        for (int i = 0; i + 8 <= data.Length && i < 512; i += 8)
+        {
+            _ = cfi.TryFind(BitConverter.ToUInt64(data, i), out _);
+        }
+
+        int count = data.Length / 10;
+        var ips = new ulong[count];
+        for (int i = 0; i < count; i++)
+        {
+            ips[i] = BitConverter.ToUInt32(data, i * 4);
+        }
+
+        var memory = new FlatMemory(data);
+        foreach (var layout in new[] { OrcLayout.WithEndBit, OrcLayout.WithSignalBit })
+        {
+            var table = new OrcTable(ips, data[(count * 4)..], layout);
+            var unwinder = new OrcUnwinder(memory, _ => table, a => (0, (ulong)data.Length), pc => cfi.TryFind(pc, out var row) ? row : null);
+            for (int i = 0; i + 24 <= data.Length && i < 256; i += 8)
+            {
+                _ = unwinder.Unwind(BitConverter.ToUInt32(data, i), BitConverter.ToUInt64(data, i + 8) % (ulong)data.Length, BitConverter.ToUInt64(data, i + 16), maxFrames: 64);
+            }
+        }
+    }
+
+    /// <summary>Memory that is the bytes themselves, from address 0.</summary>
+    private sealed class FlatMemory(byte[] data) : IMemoryReader
+    {
+        public AddressSpace Space => AddressSpace.KernelVirtual;
+
+        public ReadStatus Read(ulong address, Span<byte> destination, out int bytesRead)
+        {
+            bytesRead = 0;
+            if (address >= (ulong)data.Length)
+            {
+                return ReadStatus.NotMapped;
+            }
+
+            bytesRead = (int)Math.Min((ulong)destination.Length, (ulong)data.Length - address);
+            data.AsSpan((int)address, bytesRead).CopyTo(destination);
+            return bytesRead == destination.Length ? ReadStatus.Ok : ReadStatus.NotMapped;
+        }
+
+        public string? ExplainFailure(ulong address, ReadStatus status) => null;
     }
 }
