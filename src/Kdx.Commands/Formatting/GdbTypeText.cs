@@ -50,7 +50,7 @@ public static class GdbTypeText
     public static List<string> Definition(KType type, bool offsets, ulong? address)
     {
         var t = type.Unaliased();
-        var lines = new List<string> { TypeNames.BaseName(t) + " {" };
+        var lines = new List<string> { (t.Name is null ? (t.Kind == TypeKind.Union ? "union" : "struct") : TypeNames.BaseName(t)) + " {" };
         if (t.Kind == TypeKind.Enum)
         {
             return [EnumLine(t)];
@@ -59,6 +59,23 @@ public static class GdbTypeText
         int width = !offsets ? 0 : address is { } a ? $"[{a:x}]".Length + 2 : $"[{t.Size}]".Length + 2;
         AppendMembers(lines, t, 1, 0, width, t, false, address);
         lines.Add("}");
+        return lines;
+    }
+
+    /// <summary>
+    /// A typedef of a struct or union as crash prints it when the typedef is named ("typedef struct {", the
+    /// members, "} atomic_t;"), or null when the typedef does not stand for a struct or union.
+    /// </summary>
+    public static List<string>? TypedefDefinition(KType typedef, bool offsets)
+    {
+        if (typedef.Kind != TypeKind.Typedef || !typedef.Unaliased().IsCompound)
+        {
+            return null;
+        }
+
+        var lines = Definition(typedef.Unaliased(), offsets);
+        lines[0] = "typedef " + lines[0];
+        lines[^1] = "} " + typedef.Name + ";";
         return lines;
     }
 

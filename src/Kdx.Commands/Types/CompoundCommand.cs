@@ -173,7 +173,7 @@ public abstract class CompoundCommand : Command
         var u = type.Unaliased();
         if (members.Length == 0)
         {
-            foreach (var line in GdbTypeText.Definition(u, offsets))
+            foreach (var line in GdbTypeText.TypedefDefinition(type, offsets) ?? GdbTypeText.Definition(u, offsets))
             {
                 context.WriteLine(line);
             }

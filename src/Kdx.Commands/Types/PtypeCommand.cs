@@ -106,7 +106,35 @@ public sealed class PtypeCommand : Command
             return ["type = " + GdbTypeText.EnumLine(u)];
         }
 
+        if (ResolvedReturn(type) is { } function)
+        {
+            return ["type = " + function];
+        }
+
         return ["type = " + GdbTypeText.Declaration(type, string.Empty)];
+    }
+
+    // gdb's ptype of a function or a function pointer resolves the return type's typedefs all the way
+    // ("long (struct file *, ...)" for ssize_t) and spells out an enum it ends at; parameters keep their names.
+    private static string? ResolvedReturn(QualifiedType type)
+    {
+        var t = type.Type;
+        bool pointer = t.Kind == TypeKind.Pointer && t.Target!.Value.Type.Unaliased().Kind == TypeKind.Function;
+        var f = pointer ? t.Target!.Value.Type.Unaliased() : t;
+        if (f.Kind != TypeKind.Function || f.Target is not { } returns)
+        {
+            return null;
+        }
+
+        var resolved = WhatisCommand.Unaliased(returns);
+        var fn = KType.Function(() => resolved, () => f.Parameters, f.IsVariadic);
+        string text = GdbTypeText.Declaration(pointer ? KType.Pointer(fn) : fn, string.Empty);
+        if (resolved.Type.Kind == TypeKind.Enum && resolved.Type.Name is { } name && text.StartsWith("enum " + name, StringComparison.Ordinal))
+        {
+            text = GdbTypeText.EnumLine(resolved.Type) + text[("enum " + name).Length..];
+        }
+
+        return text;
     }
 
     private static string QualifierPrefix(QualifiedType type)

@@ -108,10 +108,39 @@ public sealed class WhatisCommand : Command
         return new QualifiedType(t, q);
     }
 
+    /// <summary>
+    /// A typedef of a function pointer as crash prints it: gdb's abstract declarator with the return type
+    /// resolved ("typedef void (*)(struct work_struct *) work_func_t;"); when the resolved return type is an
+    /// enum gdb spells it out and crash prints that line alone, without the name.
+    /// </summary>
+    private static string? FunctionPointerTypedef(KType typedef)
+    {
+        var target = Unaliased(typedef.Target!.Value);
+        if (target.Type.Kind != TypeKind.Pointer || target.Type.Target!.Value.Type.Unaliased().Kind != TypeKind.Function)
+        {
+            return null;
+        }
+
+        string text = PtypeCommand.Lines(target)[0]["type = ".Length..];
+        return text.Contains('{', StringComparison.Ordinal) ? "typedef " + text : "typedef " + text + " " + typedef.Name + ";";
+    }
+
     /// <summary>A type as whatis shows it.</summary>
     public static List<string> DescribeType(KType type, bool offsets)
     {
         ArgumentNullException.ThrowIfNull(type);
+        if (GdbTypeText.TypedefDefinition(type, offsets) is { } body)
+        {
+            // crash spells out the struct a typedef names ("typedef struct {...} atomic_t;" in full).
+            body.Add(string.Create(CultureInfo.InvariantCulture, $"SIZE: {type.Unaliased().Size}"));
+            return body;
+        }
+
+        if (type.Kind == TypeKind.Typedef && FunctionPointerTypedef(type) is { } line)
+        {
+            return [line, string.Create(CultureInfo.InvariantCulture, $"SIZE: {type.Unaliased().Size}")];
+        }
+
         if (type.Kind == TypeKind.Typedef)
         {
             return

@@ -208,4 +208,20 @@ public sealed class StructCommandTests : IDisposable
         _f.Run("struct task 10").ShouldStartWith("struct: ");
         _f.Run("struct task 10").ShouldContain("10");
     }
+
+    [Fact]
+    public void A_typedef_of_a_struct_is_spelled_out_as_crash_does()
+    {
+        _f.Run("whatis atomic_t").ShouldBe("typedef struct {\n    int counter;\n} atomic_t;\nSIZE: 4\n");
+        _f.Run("struct -o atomic_t").ShouldBe("typedef struct {\n  [0] int counter;\n} atomic_t;\nSIZE: 4\n");
+        _f.Run("ptype atomic_t").ShouldBe("type = struct {\n    int counter;\n}\n");
+    }
+
+    [Fact]
+    public void A_typedef_of_a_function_pointer_resolves_the_return_type_as_gdb_does()
+    {
+        _f.Run("whatis work_func_t").ShouldBe("typedef void (*)(int *) work_func_t;\nSIZE: 8\n");
+        _f.Run("whatis irq_handler_t").ShouldBe("typedef enum irqreturn {IRQ_NONE, IRQ_HANDLED} (*)(int)\nSIZE: 8\n");
+        _f.Run("ptype irq_handler_t").ShouldBe("type = enum irqreturn {IRQ_NONE, IRQ_HANDLED} (*)(int)\n");
+    }
 }

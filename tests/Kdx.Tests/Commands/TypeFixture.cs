@@ -27,6 +27,11 @@ internal sealed class TypeFixture : ITypeSource, IDisposable
         var u8 = Add(KType.Typedef("u8", ucharType));
         var u64 = Add(KType.Typedef("u64", ulongType));
         Add(KType.Typedef("pid_t", Add(KType.Typedef("__kernel_pid_t", intType))));
+        Add(KType.Typedef("atomic_t", KType.Struct(null, 4, () => [new KMember("counter", intType, 0)])));
+        var ret = Add(KType.Enum("irqreturn", 4, false, () => [new KEnumerator("IRQ_NONE", 0), new KEnumerator("IRQ_HANDLED", 1)], () => uintType));
+        var retT = Add(KType.Typedef("irqreturn_t", ret));
+        Add(KType.Typedef("irq_handler_t", KType.Pointer(KType.Function(() => retT, () => [new KParameter(null, intType)], false))));
+        Add(KType.Typedef("work_func_t", KType.Pointer(KType.Function(() => KType.Void, () => [new KParameter(null, KType.Pointer(intType))], false))));
         State = KType.Enum("task_state", 4, false, () => [new KEnumerator("STATE_IDLE", 0), new KEnumerator("STATE_RUN", 1), new KEnumerator("STATE_DEAD", 4)], () => uintType);
         _types["enum task_state"] = State;
         KType? listHead = null;
