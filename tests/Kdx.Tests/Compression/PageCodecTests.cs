@@ -210,15 +210,22 @@ public sealed class PageCodecTests : IDisposable
                 _codec.Compress(kind, page, buffer);
             }
 
+            // The least of three rounds: a codec that allocates per call does so in every round, while the
+            // runtime now and then allocates on the thread for itself when the whole suite runs.
             int failures = 0;
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 20; i++)
+            long allocated = long.MaxValue;
+            for (int round = 0; round < 3; round++)
             {
-                failures += _codec.TryDecompress(kind, compressed, output, out _) ? 0 : 1;
-                failures += _codec.Compress(kind, page, buffer) > 0 ? 0 : 1;
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 20; i++)
+                {
+                    failures += _codec.TryDecompress(kind, compressed, output, out _) ? 0 : 1;
+                    failures += _codec.Compress(kind, page, buffer) > 0 ? 0 : 1;
+                }
+
+                allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
             }
 
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             failures.ShouldBe(0);
 
             // Snappier and ZLibStream allocate a few small objects per call (measured: under 300 bytes).
