@@ -21,7 +21,7 @@ public static class ImplicitCommand
         }
 
         string first = words[0];
-        if (first is "p/x" or "p/d")
+        if (first is "p/x" or "p/d" or "p/o" or "p/t" or "p/c")
         {
             return ["p", first[1..], .. words.Skip(1)];
         }

@@ -60,6 +60,12 @@ public sealed partial class PCommand : Command
         int radix = context.Session.OutputRadix;
         int i = 0;
         bool gdbFormat = false;
+        if (args.Count > 1 && args[0] is "/o" or "/t" or "/c")
+        {
+            PrintInteger(context, string.Join(' ', args.Skip(1)).Trim(), args[0][1]);
+            return;
+        }
+
         if (args.Count > 0 && args[0] is "/x" or "/d")
         {
             // gdb's own "p/x": the value alone, no symbol name before it (crash passes it to gdb).
@@ -91,6 +97,33 @@ public sealed partial class PCommand : Command
         Print(context, text, radix, !gdbFormat);
     }
 
+    // gdb's p/o (octal with a leading 0), p/t (binary) and p/c (the value and its character) of an integer.
+    private void PrintInteger(CommandContext context, string text, char format)
+    {
+        var value = CExpression.Evaluate(context.Session.Program, text);
+        if (value.UnderlyingType.Kind is not (TypeKind.Int or TypeKind.Enum or TypeKind.Bool or TypeKind.Pointer))
+        {
+            throw new CommandException($"p: /{format} needs an integer value: {text}");
+        }
+
+        long signed = value.ToInt64();
+        ulong raw = value.ToUInt64();
+        string body = format switch
+        {
+            'o' => raw == 0 ? "0" : "0" + Convert.ToString((long)raw, 8),
+            't' => Convert.ToString((long)raw, 2),
+            _ => CharValue((sbyte)signed, (byte)raw),
+        };
+        context.WriteLine($"${++_history} = {body}");
+    }
+
+    private static string CharValue(sbyte value, byte raw)
+    {
+        var sb = new System.Text.StringBuilder(value.ToString(CultureInfo.InvariantCulture)).Append(' ');
+        GdbStrings.AppendCharLiteral(sb, raw);
+        return sb.ToString();
+    }
+
     /// <summary>Prints <paramref name="text"/> as <c>p</c> would (used for a bare symbol typed as a command).</summary>
     /// <param name="context">Where to write.</param>
     /// <param name="text">The expression.</param>
@@ -110,6 +143,10 @@ public sealed partial class PCommand : Command
         }
 
         bool lone = nameSymbols && Identifier().IsMatch(text) && program.Symbols.TryGetAddress(text, out _);
+
+        // crash names the symbol its first word is, even when an expression follows ("nr_cpu_ids * 2").
+        string first = text.Split(' ', 2)[0];
+        bool named = lone || (nameSymbols && Identifier().IsMatch(first) && program.Symbols.TryGetAddress(first, out _));
         if (lone && TypeLookup.IsPerCpu(program, text))
         {
             PrintPerCpuAddresses(context, text);
@@ -133,7 +170,7 @@ public sealed partial class PCommand : Command
         var value = CExpression.Evaluate(program, text);
 
         string body = TopLevel(printer, value);
-        Write(context, lone ? Named(text + " = ", $"${++_history} = ", body) : $"${++_history} = " + body);
+        Write(context, named ? Named(first + " = ", $"${++_history} = ", body) : $"${++_history} = " + body);
     }
 
     /// <summary>A value after "$N = ": gdb prefixes a pointer (not a string pointer) with its type in parentheses.</summary>

@@ -17,15 +17,18 @@ internal sealed class EntryPrinter
     private readonly List<(KType Type, List<string>? Members)> _specs;
     private readonly ValuePrinter _values;
 
-    private EntryPrinter(KernelProgram program, List<(KType, List<string>?)> specs, ValuePrinter values)
+    private readonly bool _direct;
+
+    private EntryPrinter(KernelProgram program, List<(KType, List<string>?)> specs, ValuePrinter values, bool direct)
     {
+        _direct = direct;
         _program = program;
         _specs = specs;
         _values = values;
     }
 
     /// <summary>The printer for the -s arguments, or null when there are none.</summary>
-    public static EntryPrinter? Create(KernelProgram program, IReadOnlyList<string> structs, int radix, int sessionRadix)
+    public static EntryPrinter? Create(KernelProgram program, IReadOnlyList<string> structs, int radix, int sessionRadix, bool direct = false)
     {
         if (structs.Count == 0)
         {
@@ -55,7 +58,7 @@ internal sealed class EntryPrinter
             specs.Add((type, members));
         }
 
-        return new EntryPrinter(program, specs, new ValuePrinter(program, radix != 0 ? radix : sessionRadix));
+        return new EntryPrinter(program, specs, new ValuePrinter(program, radix != 0 ? radix : sessionRadix), direct);
     }
 
     /// <summary>Shows the structures, or their members, at <paramref name="address"/>.</summary>
@@ -72,7 +75,8 @@ internal sealed class EntryPrinter
         }
     }
 
-    // crash cuts each member's lines out of gdb's print of the whole structure, so the last member has no comma.
+    // crash cuts each member's lines out of gdb's print of the whole structure, so the last member has no comma;
+    // with -S it reads each member itself and prints none.
     private List<string> MemberLines(KType type, KObject entry, List<string> members)
     {
         var all = type.Unaliased().Members;
@@ -90,7 +94,7 @@ internal sealed class EntryPrinter
                 throw new CommandException($"invalid data structure reference: {type.Name}.{m}", e);
             }
 
-            string comma = m == last ? string.Empty : ",";
+            string comma = m == last || _direct ? string.Empty : ",";
             lines.AddRange($"  {m} = {_values.Format(value, 1)}{comma}".Split('\n'));
         }
 

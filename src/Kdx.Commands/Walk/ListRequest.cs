@@ -37,6 +37,9 @@ internal sealed class ListRequest
     /// <summary>The -s/-S arguments in order.</summary>
     public IReadOnlyList<string> Structs { get; private set; } = [];
 
+    /// <summary>-S: members read straight from memory, printed without gdb's separating commas.</summary>
+    public bool DirectMembers { get; private set; }
+
     /// <summary>-x: 16, -d: 10, else 0 (the session's radix).</summary>
     public int Radix { get; private set; }
 
@@ -56,6 +59,7 @@ internal sealed class ListRequest
                 case "r": reverse = true; break;
                 case "s" or "S":
                     structs.Add(value!);
+                    r.DirectMembers |= name == "S";
                     if (options.Has("s") && options.Has("S"))
                     {
                         throw new CommandException("-S and -s options are mutually exclusive");

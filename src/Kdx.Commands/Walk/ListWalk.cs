@@ -22,7 +22,7 @@ internal sealed class ListWalk(CommandContext context, ListRequest request)
             return;
         }
 
-        var printer = EntryPrinter.Create(_program, request.Structs, request.Radix, context.Session.OutputRadix);
+        var printer = EntryPrinter.Create(_program, request.Structs, request.Radix, context.Session.OutputRadix, request.DirectMembers);
         ulong first = WalkArguments.ReadPointer(_program, unchecked(request.Start + request.NextOffset), "first list entry");
         if (request.Brent)
         {

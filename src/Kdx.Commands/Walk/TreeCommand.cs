@@ -54,7 +54,7 @@ public sealed class TreeCommand : Command
     {
         var request = TreeRequest.Parse(context.Session.Program, Options.Parse(args), Usage);
         var program = context.Session.Program;
-        var printer = EntryPrinter.Create(program, request.Structs, request.Radix, context.Session.OutputRadix);
+        var printer = EntryPrinter.Create(program, request.Structs, request.Radix, context.Session.OutputRadix, request.DirectMembers);
         switch (request.Kind)
         {
             case TreeKind.RbTree:

@@ -42,6 +42,9 @@ internal sealed class TreeRequest
     /// <summary>-s/-S arguments.</summary>
     public IReadOnlyList<string> Structs { get; private set; } = [];
 
+    /// <summary>-S: members read straight from memory, printed without gdb's separating commas.</summary>
+    public bool DirectMembers { get; private set; }
+
     /// <summary>-x: 16, -d: 10, else 0.</summary>
     public int Radix { get; private set; }
 
@@ -90,6 +93,7 @@ internal sealed class TreeRequest
                     }
 
                     structs.Add(value!);
+                    r.DirectMembers |= name == "S";
                     break;
                 case "p": r.Positions = true; break;
                 case "N": r.NodePointer = true; break;

@@ -93,7 +93,9 @@ public sealed class ListCommandTests : IDisposable
         }
 
         _k.Run("list item.node -H item_list -s item.id,name,value").ShouldBe(s.ToString());
-        _k.Run("list item.node -H item_list -S item.id,name,value").ShouldBe(s.ToString());
+
+        // -S reads the members itself: crash 8.0.2 prints them without gdb's commas (the types reference family).
+        _k.Run("list item.node -H item_list -S item.id,name,value").ShouldBe(s.ToString().Replace(",\n", "\n", StringComparison.Ordinal));
         _k.Run("list item.node -H item_list -s item.id,value -x").ShouldStartWith($"{_items[0]:x}\n  id = 0x0,\n  value = 0x1000,\n{_items[1]:x}\n  id = 0x1,\n  value = 0x1111,\n");
         _k.Run("list item.node -H item_list -s item.value -d").ShouldStartWith($"{_items[0]:x}\n  value = 4096,\n");
         _k.Run("list item.node -H item_list -s item.id -s item.magic").ShouldStartWith($"{_items[0]:x}\n  id = 0,\n  magic = 1447905620,\n");
