@@ -142,11 +142,11 @@ public sealed partial class PCommand : Command
             return;
         }
 
-        bool lone = nameSymbols && Identifier().IsMatch(text) && program.Symbols.TryGetAddress(text, out _);
+        bool lone = nameSymbols && Identifier().IsMatch(text) && program.TryGetSymbolAddress(text, out _);
 
         // crash names the symbol its first word is, even when an expression follows ("nr_cpu_ids * 2").
         string first = text.Split(' ', 2)[0];
-        bool named = lone || (nameSymbols && Identifier().IsMatch(first) && program.Symbols.TryGetAddress(first, out _));
+        bool named = lone || (nameSymbols && Identifier().IsMatch(first) && program.TryGetSymbolAddress(first, out _));
         if (lone && TypeLookup.IsPerCpu(program, text))
         {
             PrintPerCpuAddresses(context, text);
@@ -156,7 +156,7 @@ public sealed partial class PCommand : Command
         if (lone && program.Types.FindVariableType(text) is null && program.Types.FindFunctionType(text) is { } fn)
         {
             // crash breaks the line after "name = $N = " for a function.
-            program.Symbols.TryGetAddress(text, out ulong address);
+            program.TryGetSymbolAddress(text, out ulong address);
             context.WriteLine($"{text} = ${++_history} = ");
             context.WriteLine($" {{{GdbTypeText.Declaration(fn, string.Empty)}}} 0x{address:x} <{text}>");
             return;

@@ -85,7 +85,7 @@ public static class TypeLookup
     public static bool IsSymbol(IProgram program, string word)
     {
         ArgumentNullException.ThrowIfNull(program);
-        if (program.Symbols.TryGetAddress(word, out _))
+        if (program.TryGetSymbolAddress(word, out _))
         {
             return true;
         }

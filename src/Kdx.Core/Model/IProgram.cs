@@ -24,4 +24,10 @@ public interface IProgram
 
     /// <summary>The address of per-CPU variable <paramref name="address"/> on <paramref name="cpu"/>.</summary>
     ulong PerCpuAddress(ulong address, int cpu);
+
+    /// <summary>
+    /// A symbol's run-time address by name: the kernel's, and where the program knows its modules, a module's.
+    /// Expressions resolve names through this.
+    /// </summary>
+    bool TryGetSymbolAddress(string name, out ulong address) => Symbols.TryGetAddress(name, out address);
 }

@@ -98,7 +98,7 @@ public sealed class KObject
     /// </summary>
     public static KObject Variable(IProgram program, string name)
     {
-        if (!program.Symbols.TryGetAddress(name, out var address))
+        if (!program.TryGetSymbolAddress(name, out var address))
         {
             throw new KdxException($"no symbol named {name}");
         }
@@ -119,6 +119,13 @@ public sealed class KObject
         if (!t.IsCompound)
         {
             throw new KdxException($"{Type} is not a structure or union: no member {name}");
+        }
+
+        if (IsReference && !t.IsComplete && t.Name is not null && Program.Types.FindType(t.Name, t.Kind) is { IsComplete: true } complete)
+        {
+            // A module's debuginfo declares the kernel's structs it only points to (struct kmem_cache;):
+            // the definition is the kernel's, as gdb resolves an opaque type.
+            return FromAddress(Program, new QualifiedType(complete, Type.Qualifiers), Address).Member(name);
         }
 
         if (!t.TryFindMember(name, out var m, out var bits))

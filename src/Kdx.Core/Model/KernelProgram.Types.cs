@@ -37,6 +37,14 @@ public sealed partial class KernelProgram
         return Symbols.TryLookup(address, out hit);
     }
 
+    /// <inheritdoc/>
+    public bool TryGetSymbolAddress(string name, out ulong address)
+    {
+        bool found = TryGetSymbol(name, out var symbol, out _);
+        address = found ? symbol.Address : 0;
+        return found;
+    }
+
     /// <summary>A symbol by name: the kernel's first, then the modules' in list order (<paramref name="module"/> says whose).</summary>
     public bool TryGetSymbol(string name, out Symbol symbol, out KernelModule? module)
     {

@@ -28,6 +28,23 @@ public class KObjectTests
     }
 
     [Fact]
+    public void A_member_of_a_declared_only_struct_is_read_through_the_program_s_definition()
+    {
+        // A module's debuginfo declares "struct task;" and points to it; the kernel's types define it.
+        var p = Program();
+        var declared = KType.Struct("task", 0, null);
+        p.Variable("task_ptr", KType.Pointer(declared), TestProgram.Base + 0x3000);
+        p.Write(TestProgram.Base + 0x3000, TaskAddress);
+
+        var task = KObject.Variable(p, "task_ptr");
+
+        task["pid"].ToInt64().ShouldBe(1);
+        task.Deref()["comm"].ReadCString().ShouldBe("swapper/0");
+        p.Variable("unknown_ptr", KType.Pointer(KType.Struct("nothing_defines_me", 0, null)), TestProgram.Base + 0x3008);
+        Should.Throw<KdxException>(() => KObject.Variable(p, "unknown_ptr")["x"]).Message.ShouldContain("no member named x");
+    }
+
+    [Fact]
     public void Members_bit_fields_strings_and_anonymous_unions()
     {
         var p = Program();

@@ -257,7 +257,7 @@ public sealed class CExpression
             cpu = (int)Next().Number;
         }
 
-        if (!_program.Symbols.TryGetAddress(name, out var address))
+        if (!_program.TryGetSymbolAddress(name, out var address))
         {
             if (_program.Types.FindType(name) is not null)
             {
@@ -334,7 +334,7 @@ public sealed class CExpression
             string spelled = string.Join(' ', words);
             type = spelled == "void" ? KType.Void : _program.Types.FindType(spelled) ?? BuiltIn(spelled) ?? throw new KdxException($"no type named {spelled}");
         }
-        else if (t.Kind == TokenKind.Identifier && !_program.Symbols.TryGetAddress(t.Text, out _) && _program.Types.FindType(t.Text) is { } typedef)
+        else if (t.Kind == TokenKind.Identifier && !_program.TryGetSymbolAddress(t.Text, out _) && _program.Types.FindType(t.Text) is { } typedef)
         {
             _pos++;
             type = typedef;
