@@ -72,6 +72,15 @@ public sealed class WhatisCommand : Command
 
         if (program.Types.FindVariableType(name) is { } variable)
         {
+            // An array declared without a length ("extern const char linux_banner[];") gets it from the
+            // symbol's size, as crash prints it ("const char linux_banner[204];").
+            var u = variable.Type.Unaliased();
+            if (u.Kind == TypeKind.Array && u.Length is null && program.Symbols.TryGetSymbol(name, out var symbol) && symbol.Size > 0
+                && u.Target!.Value.Type.Unaliased().Size is ulong element and > 0 && symbol.Size % element == 0)
+            {
+                variable = new QualifiedType(KType.Array(u.Target!.Value, symbol.Size / element), variable.Qualifiers);
+            }
+
             return [GdbTypeText.Declaration(variable, name) + ";"];
         }
 

@@ -29,6 +29,27 @@ public sealed partial class ModuleExpressionTests
         kdx.Run("p vmlab_items").ShouldStartWith("vmlab_items = $");
     }
 
+    [TestBedFact]
+    public void Arrays_declared_without_a_length_take_it_from_the_symbol_as_crash_does()
+    {
+        // gdb alone says "const char []" for linux_banner; crash prints the length from the ELF symbol's size.
+        int compared = 0;
+        foreach (var id in CiRuns.Ids)
+        {
+            var run = CiRuns.Get(id);
+            if (run.Reference("types")?.Find("whatis linux_banner") is not { Status: "ok", CrashFailed: null, Output: { } expected })
+            {
+                continue;
+            }
+
+            using var kdx = KdxSession.Open(run, "elf");
+            kdx.Run("whatis linux_banner").ShouldBe(expected);
+            compared++;
+        }
+
+        compared.ShouldBeGreaterThanOrEqualTo(3);
+    }
+
     [GeneratedRegex(@"vmlab: vmlab_kthread pid=(\d+) task=([0-9a-f]+)")]
     private static partial Regex Kthread();
 }
