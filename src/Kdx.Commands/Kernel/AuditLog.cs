@@ -1,6 +1,7 @@
 using System.Globalization;
 using Kdx.Commands.Infrastructure;
 using Kdx.Core;
+using Kdx.Core.Linux;
 using Kdx.Core.Memory;
 using Kdx.Core.Model;
 using Kdx.Core.Types;
@@ -63,8 +64,7 @@ public static class AuditLog
                 int textLength = (int)Math.Clamp((long)len - NetlinkHeader, 0, 1 << 20);
                 var text = new byte[textLength];
                 memory.ReadExactly(data + NetlinkHeader, text, $"audit record at {data + NetlinkHeader:x}");
-                int end = Array.IndexOf(text, (byte)0);
-                string body = System.Text.Encoding.Latin1.GetString(text, 0, end < 0 ? text.Length : end);
+                string body = KernelStrings.FromBuffer(text);
                 yield return string.Create(CultureInfo.InvariantCulture, $"type={type} {body}");
                 p = memory.ReadUInt64(p + nextAt, $"sk_buff {p:x} next");
             }

@@ -29,12 +29,7 @@ public static class KernelInfo
             return null;
         }
 
-        string Field(int i)
-        {
-            var s = b.AsSpan(i * 65, 65);
-            int end = s.IndexOf((byte)0);
-            return System.Text.Encoding.Latin1.GetString(end < 0 ? s : s[..end]);
-        }
+        string Field(int i) => KernelStrings.FromBuffer(b.AsSpan(i * 65, 65));
 
         return new KernelUtsname(Field(0), Field(1), Field(2), Field(3), Field(4), Field(5));
     }

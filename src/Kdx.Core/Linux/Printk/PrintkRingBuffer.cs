@@ -152,8 +152,8 @@ internal sealed class PrintkRingBuffer
                 CallerId = _info.Has("caller_id") ? (uint)_info.Read(info, "caller_id") : null,
                 HasText = hasText,
                 Text = text,
-                Subsystem = _subsystemSize > 0 ? CString(info.AsSpan(_subsystemOffset, _subsystemSize)) : string.Empty,
-                Device = _deviceSize > 0 ? CString(info.AsSpan(_deviceOffset, _deviceSize)) : string.Empty,
+                Subsystem = _subsystemSize > 0 ? KernelStrings.FromBuffer(info.AsSpan(_subsystemOffset, _subsystemSize)) : string.Empty,
+                Device = _deviceSize > 0 ? KernelStrings.FromBuffer(info.AsSpan(_deviceOffset, _deviceSize)) : string.Empty,
             };
         }
         catch (KdxException e)
@@ -207,11 +207,5 @@ internal sealed class PrintkRingBuffer
         var text = new byte[length];
         _memory.ReadExactly(_data + start + 8, text, $"text of printk record {id:x}");
         return (true, text);
-    }
-
-    private static string CString(ReadOnlySpan<byte> bytes)
-    {
-        int end = bytes.IndexOf((byte)0);
-        return System.Text.Encoding.Latin1.GetString(end < 0 ? bytes : bytes[..end]);
     }
 }

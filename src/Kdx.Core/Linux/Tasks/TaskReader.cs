@@ -88,8 +88,6 @@ internal sealed class TaskReader
             state |= BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(e));
         }
 
-        var comm = b.AsSpan(_comm, _commSize);
-        int end = comm.IndexOf((byte)0);
         return new KernelTask
         {
             Address = address,
@@ -97,7 +95,7 @@ internal sealed class TaskReader
             Tgid = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(_tgid)),
             Parent = parent,
             ParentPid = parentPid,
-            Comm = System.Text.Encoding.Latin1.GetString(end < 0 ? comm : comm[..end]),
+            Comm = KernelStrings.FromBuffer(b.AsSpan(_comm, _commSize)),
             State = state,
             Flags = BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(_flags)),
             Cpu = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(_cpu)),
