@@ -45,7 +45,7 @@ public sealed partial class TypesFamilyTests
             string mine = History().Replace(actual, "$N").TrimEnd('\n');
             if (expected != mine)
             {
-                problems.Add($"{c.Cmd}\n--- crash\n{Head(expected)}\n--- kdx\n{Head(mine)}");
+                problems.Add(Difference(c.Cmd, expected, mine));
             }
         }
 
@@ -53,7 +53,20 @@ public sealed partial class TypesFamilyTests
         problems.ShouldBeEmpty($"{problems.Count} of {compared} differ:\n" + string.Join("\n", problems.Take(400)));
     }
 
-    private static string Head(string s) => string.Join('\n', s.Split('\n').Take(8));
+    /// <summary>The command and a few lines of both outputs around the first line that differs.</summary>
+    private static string Difference(string cmd, string expected, string mine)
+    {
+        string[] a = expected.Split('\n'), b = mine.Split('\n');
+        int first = 0;
+        while (first < a.Length && first < b.Length && a[first] == b[first])
+        {
+            first++;
+        }
+
+        int from = Math.Max(0, first - 2);
+        string Lines(string[] l) => string.Join('\n', l.Skip(from).Take(7));
+        return $"{cmd}\n--- crash (line {first + 1} of {a.Length})\n{Lines(a)}\n--- kdx (of {b.Length})\n{Lines(b)}";
+    }
 
     [GeneratedRegex(@"\$\d+")]
     private static partial Regex History();
