@@ -79,7 +79,7 @@ public abstract class CompoundCommand : Command
             where = where[..colon];
         }
 
-        ulong address = AddressArgument.Parse(where, program.Symbols);
+        ulong address = AddressArgument.Parse(where, program);
         if (options.Value("l") is { } l)
         {
             address = unchecked(address - MemberOffset(program, l));

@@ -12,6 +12,8 @@ namespace Kdx.Commands.Types;
 /// </summary>
 public sealed class WhatisCommand : Command
 {
+    // crash 8.0.2's synopsis (its usage block follows "cannot resolve"), with -r and -m that Kdx does not have.
+    private const string Synopsis = "whatis [[-o] [struct | union | typedef | symbol]] | \n         [[-r [size|range]] [-m member]]";
     private static readonly OptionParser Options = new("whatis", "o");
 
     /// <inheritdoc/>
@@ -67,7 +69,7 @@ public sealed class WhatisCommand : Command
             // Types first, as crash: a symbol is only looked at when no type has the name.
             return TypeLookup.Find(program, name) is { } type
                 ? DescribeType(Pointee(type), offsets)
-                : throw new CommandException($"whatis: cannot resolve: {name}");
+                : throw new CommandException($"whatis: cannot resolve: {name}") { Synopsis = Synopsis };
         }
 
         if (program.Types.FindVariableType(name) is { } variable)

@@ -74,7 +74,9 @@ public sealed class PCommandTests : IDisposable
         _f.Run("whatis sys_call_table").ShouldBe("struct task sys_call_table;\n");
         _f.Run("whatis do_exit").ShouldBe("void do_exit(long);\n");
         _f.Run("whatis schedule").ShouldBe("void schedule(void);\n");
-        _f.Run("whatis nosuch").ShouldBe("whatis: cannot resolve: nosuch\n");
+        _f.Run("whatis nosuch").ShouldBe(
+            "whatis: cannot resolve: nosuch\nUsage:\n  whatis [[-o] [struct | union | typedef | symbol]] | \n         [[-r [size|range]] [-m member]]\n" +
+            "Enter \"help whatis\" for details.\n");
         _f.Run("whatis struct task *").ShouldBe(_f.Run("struct task")); // crash shows the structure pointed to
     }
 

@@ -76,6 +76,39 @@ public sealed class StructCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_unnamed_struct_type_of_a_named_member_two_levels_down_is_not_opened()
+    {
+        // crash's gdb: a named member's type is printed one level less deep, an unnamed member's as deep.
+        const string Body = """
+            union fields {
+                struct {
+                    void *addr;
+                    union {
+                        int trapno;
+                        struct {...} bnd;
+                    };
+                } fault;
+            }
+
+            """;
+        _f.Run("union fields").ShouldBe(Body + "SIZE: 16\n");
+        _f.Run("ptype union fields").ShouldBe("type = " + Body);
+        _f.Run("union -o fields").ShouldBe("""
+            union fields {
+                   struct {
+                       void *addr;
+                       union {
+                           int trapno;
+                           struct {...} bnd;
+                       };
+               [0] } fault;
+            }
+            SIZE: 16
+
+            """);
+    }
+
+    [Fact]
     public void Offsets_with_an_address_become_member_addresses()
     {
         ulong t = _f.TaskAddress;
@@ -151,6 +184,13 @@ public sealed class StructCommandTests : IDisposable
 
             """);
         _f.Run($"struct task.tasks {T}").ShouldBe($"  tasks = {{\n    next = 0x{_f.TaskAddress + 32:x} <sys_call_table+32>,\n    prev = 0x{_f.TaskAddress + 32:x} <sys_call_table+32>\n  }},\n");
+    }
+
+    [Fact]
+    public void A_member_of_an_unnamed_union_keeps_the_unions_indentation_as_crash_cuts_it_from_the_whole_struct()
+    {
+        _f.Run($"struct task.pid,value,half {T}").ShouldBe("  pid = 42,\n    value = 1234605616436508552,\n    half = 1432778632,\n");
+        _f.Run($"struct task.value -x {T}").ShouldBe("    value = 0x1122334455667788,\n");
     }
 
     [Fact]
