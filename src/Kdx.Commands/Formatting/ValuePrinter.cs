@@ -33,6 +33,9 @@ public sealed class ValuePrinter
     /// <summary>10 or 16.</summary>
     public int Radix { get; }
 
+    /// <summary>Whether enums print as numbers rather than enumerator names (gdb's p/x and p/d formats).</summary>
+    public bool EnumsAsNumbers { get; init; }
+
     /// <summary>
     /// The value as gdb prints it after "$1 = " (<paramref name="level"/> 0) or after "name = " inside a
     /// struct at nesting <paramref name="level"/>; several lines joined by "\n" for structs.
@@ -400,7 +403,7 @@ public sealed class ValuePrinter
     private void AppendEnum(StringBuilder sb, KObject o, KType t)
     {
         ulong v = o.ToUInt64();
-        foreach (var e in t.Enumerators)
+        foreach (var e in EnumsAsNumbers ? [] : t.Enumerators)
         {
             if (e.Value == v || (t.IsSigned && e.SignedValue == o.ToInt64()))
             {

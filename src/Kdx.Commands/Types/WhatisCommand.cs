@@ -67,9 +67,19 @@ public sealed class WhatisCommand : Command
         if (keyword || !TypeLookup.IsSymbol(program, name))
         {
             // Types first, as crash: a symbol is only looked at when no type has the name.
-            return TypeLookup.Find(program, name) is { } type
-                ? DescribeType(Pointee(type), offsets)
-                : throw new CommandException($"whatis: cannot resolve: {name}") { Synopsis = Synopsis };
+            if (TypeLookup.Find(program, name) is { } type)
+            {
+                return DescribeType(Pointee(type), offsets);
+            }
+
+            // crash answers for an enumerator with its enum and value ("enum pid_type = 1").
+            if (!keyword && program.Types.TryFindEnumerator(name, out var enumType, out var enumerator))
+            {
+                string value = enumType.IsSigned ? enumerator.SignedValue.ToString(CultureInfo.InvariantCulture) : enumerator.Value.ToString(CultureInfo.InvariantCulture);
+                return [$"enum {enumType.Name ?? "{...}"} = {value}"];
+            }
+
+            throw new CommandException($"whatis: cannot resolve: {name}") { Synopsis = Synopsis };
         }
 
         if (program.Types.FindVariableType(name) is { } variable)

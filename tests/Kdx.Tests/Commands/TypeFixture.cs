@@ -112,6 +112,8 @@ internal sealed class TypeFixture : ITypeSource, IDisposable
 
     public IEnumerable<string> TypeNames(TypeKind kind) => _types.Keys;
 
+    public KType? FindEnumeratorType(string name) => State.Enumerators.Any(e => e.Name == name) ? State : null;
+
     public void Dispose() => Program.Dispose();
 
     private KType Add(KType t)
