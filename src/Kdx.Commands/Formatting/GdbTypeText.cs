@@ -57,7 +57,7 @@ public static class GdbTypeText
         }
 
         int width = !offsets ? 0 : address is { } a ? $"[{a:x}]".Length + 2 : $"[{t.Size}]".Length + 2;
-        AppendMembers(lines, t, 1, 0, width, t, false, address);
+        AppendMembers(lines, t, 1, 0, width, t, false, address, 1);
         lines.Add("}");
         return lines;
     }
@@ -106,7 +106,9 @@ public static class GdbTypeText
     // crash 8.0.2 asks gdb for each member's offset by its name in the outer type: members of an
     // anonymous struct/union resolve (C11), those inside a member of an unnamed struct type only when
     // their name also resolves from the top (struct_group()'s copies do), else the column stays blank.
-    private static void AppendMembers(List<string> lines, KType t, int level, ulong baseBits, int width, KType top, bool byName, ulong? address)
+    // gdb's "show" depth: ptype starts at 1, a named member's type is printed one lower, an unnamed member's at
+    // the same depth (crash's gdb patch to c-typeprint.c); an unnamed struct or union below 0 is "struct {...}".
+    private static void AppendMembers(List<string> lines, KType t, int level, ulong baseBits, int width, KType top, bool byName, ulong? address, int show)
     {
         string indent = new(' ', 4 * level);
         string blank = width > 0 ? new string(' ', width) + " " : string.Empty;
@@ -116,12 +118,19 @@ public static class GdbTypeText
             ulong bits = baseBits + m.BitOffset;
             var mt = m.Type.Type.Unaliased();
             string column = Column(m, bits, width, top, byName, blank, address);
+            int memberShow = m.Name is null ? show : show - 1;
+            if (mt.IsCompound && mt.Name is null && m.Type.Type.Kind != TypeKind.Typedef && memberShow < 0)
+            {
+                lines.Add(column + indentNoOffset + (mt.Kind == TypeKind.Struct ? "struct" : "union") + " {...} " + m.Name + ";");
+                continue;
+            }
+
             if (mt.IsCompound && mt.Name is null && m.Type.Type.Kind != TypeKind.Typedef)
             {
                 // An unnamed struct or union is opened up in place.
                 string keyword = mt.Kind == TypeKind.Struct ? "struct" : "union";
                 lines.Add(blank + indentNoOffset + keyword + " {");
-                AppendMembers(lines, mt, level + 1, bits, width, top, byName || m.Name is not null, address);
+                AppendMembers(lines, mt, level + 1, bits, width, top, byName || m.Name is not null, address, memberShow);
                 lines.Add(m.Name is null ? blank + indentNoOffset + "};" : column + indentNoOffset + "} " + m.Name + ";");
                 continue;
             }

@@ -33,6 +33,9 @@ public sealed class ValuePrinter
     /// <summary>10 or 16.</summary>
     public int Radix { get; }
 
+    /// <summary>Whether enums print as numbers rather than enumerator names (gdb's p/x and p/d formats).</summary>
+    public bool EnumsAsNumbers { get; init; }
+
     /// <summary>
     /// The value as gdb prints it after "$1 = " (<paramref name="level"/> 0) or after "name = " inside a
     /// struct at nesting <paramref name="level"/>; several lines joined by "\n" for structs.
@@ -56,10 +59,37 @@ public sealed class ValuePrinter
         foreach (var path in members)
         {
             var member = MemberPath.Resolve(owner, path);
-            lines.AddRange(("  " + path + " = " + Format(member, 1) + ",").Split('\n'));
+            int level = 1 + AnonymousDepth(owner.UnderlyingType, path, 0);
+            lines.AddRange((Indent(level) + path + " = " + Format(member, level) + ",").Split('\n'));
         }
 
         return lines;
+    }
+
+    // crash cuts a named member out of gdb's print of the whole struct, so a member inside unnamed
+    // structs or unions keeps their indentation (mm_struct's members, in one unnamed struct since Linux
+    // v4.19 made mm_cpumask a trailing array, are indented 4 spaces). A path with '.' or '[' is printed on its own.
+    private static int AnonymousDepth(KType t, string name, int depth)
+    {
+        if (depth > 8 || !t.IsCompound || name.AsSpan().IndexOfAny('.', '[') >= 0)
+        {
+            return 0;
+        }
+
+        foreach (var m in t.Members)
+        {
+            if (m.Name == name)
+            {
+                return depth;
+            }
+
+            if (m.Name is null && m.Type.Type.Unaliased() is { IsCompound: true } inner && inner.TryFindMember(name, out _, out _))
+            {
+                return AnonymousDepth(inner, name, depth + 1);
+            }
+        }
+
+        return 0;
     }
 
     /// <summary>A whole struct/union at an address as crash's <c>struct TYPE ADDR</c>: "struct list_head {" ... "}".</summary>
@@ -236,7 +266,9 @@ public sealed class ValuePrinter
     {
         if (_program is KernelProgram kernel && kernel.ModuleAt(p) is { } module)
         {
-            if (!module.Symbols.TryLookup(p, out var m) || !NamesAddress(m))
+            // Inside a module crash's gdb names any address by the nearest symbol below, also past the last
+            // symbol's size (a module's kallsyms tables follow its last variable: <pause_on_panic+2488>).
+            if (!module.Symbols.TryLookup(p, out var m) && !TryLookupBelow(module.Symbols, p, out m))
             {
                 return null;
             }
@@ -257,6 +289,28 @@ public sealed class ValuePrinter
         return hit.Offset == 0 && !text && dot > 0 && dot < name.Length - 1 && name.AsSpan(dot + 1).IndexOfAnyExceptInRange('0', '9') < 0
             ? name[..dot]
             : name;
+    }
+
+    private static bool TryLookupBelow(Kdx.Core.Symbols.SymbolTable symbols, ulong p, out Kdx.Core.Symbols.SymbolHit hit)
+    {
+        for (int i = symbols.Count - 1; i >= 0; i--)
+        {
+            var s = symbols[i];
+            if (s.Address <= p && !s.IsAbsolute)
+            {
+                // The first of several symbols at one address is the preferred one, as SymbolTable.TryLookup takes it.
+                while (i > 0 && symbols[i - 1].Address == s.Address && !symbols[i - 1].IsAbsolute)
+                {
+                    s = symbols[--i];
+                }
+
+                hit = new Kdx.Core.Symbols.SymbolHit(s, p - s.Address, i);
+                return true;
+            }
+        }
+
+        hit = default;
+        return false;
     }
 
     // module_init()/module_exit() make init_module and cleanup_module aliases of the module's own functions; crash's
@@ -349,7 +403,7 @@ public sealed class ValuePrinter
     private void AppendEnum(StringBuilder sb, KObject o, KType t)
     {
         ulong v = o.ToUInt64();
-        foreach (var e in t.Enumerators)
+        foreach (var e in EnumsAsNumbers ? [] : t.Enumerators)
         {
             if (e.Value == v || (t.IsSigned && e.SignedValue == o.ToInt64()))
             {

@@ -1,4 +1,5 @@
 using Kdx.Core;
+using Kdx.Core.Model;
 using Kdx.Core.Symbols;
 
 namespace Kdx.Commands.Infrastructure;
@@ -17,11 +18,28 @@ public static class AddressArgument
     /// <exception cref="CommandException">A malformed number or expression.</exception>
     public static ulong Parse(string word, SymbolTable symbols)
     {
-        ArgumentNullException.ThrowIfNull(word);
         ArgumentNullException.ThrowIfNull(symbols);
+        return Parse(word, name => symbols.TryGetAddress(name, out var a) ? a : null);
+    }
+
+    /// <summary>
+    /// Resolves <paramref name="word"/> to an address, a symbol name also among the modules' symbols (crash's
+    /// symbol_search looks at the modules after the kernel).
+    /// </summary>
+    /// <exception cref="SymbolNotFoundException">The word is not a number and no symbol has that name.</exception>
+    /// <exception cref="CommandException">A malformed number or expression.</exception>
+    public static ulong Parse(string word, IProgram program)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        return Parse(word, name => program.TryGetSymbolAddress(name, out var a) ? a : null);
+    }
+
+    private static ulong Parse(string word, Func<string, ulong?> lookup)
+    {
+        ArgumentNullException.ThrowIfNull(word);
         if (word.StartsWith('('))
         {
-            return IntegerExpression.Evaluate(word, name => symbols.TryGetAddress(name, out var a) ? a : null);
+            return IntegerExpression.Evaluate(word, lookup);
         }
 
         if (NumberArgument.IsHexadecimal(word))
@@ -29,13 +47,13 @@ public static class AddressArgument
             return NumberArgument.ParseHex(word);
         }
 
-        if (symbols.TryGetAddress(word, out ulong address))
+        if (lookup(word) is { } address)
         {
             return address;
         }
 
         int sign = word.IndexOfAny(['+', '-'], 1);
-        if (sign > 0 && symbols.TryGetAddress(word[..sign], out address))
+        if (sign > 0 && lookup(word[..sign]) is { } start)
         {
             string offset = word[(sign + 1)..];
             if (!NumberArgument.TryParseNumber(offset, out ulong n))
@@ -43,7 +61,7 @@ public static class AddressArgument
                 throw new CommandException($"invalid offset in {word}: {offset}");
             }
 
-            return word[sign] == '+' ? unchecked(address + n) : unchecked(address - n);
+            return word[sign] == '+' ? unchecked(start + n) : unchecked(start - n);
         }
 
         throw new SymbolNotFoundException(word);

@@ -16,6 +16,12 @@ public sealed class CommandException : KdxException
     {
     }
 
+    /// <summary>
+    /// crash's synopsis of the command, printed after the message as crash's usage block ("Usage:", the
+    /// synopsis indented two spaces, "Enter "help NAME" for details."), or null for the message alone.
+    /// </summary>
+    public string? Synopsis { get; init; }
+
     /// <summary>Creates an error with a message and a cause.</summary>
     public CommandException(string message, Exception innerException)
         : base(message, innerException)

@@ -6,8 +6,9 @@ namespace Kdx.Commands.Infrastructure;
 public static class CommandLine
 {
     /// <summary>
-    /// Splits on white space. Quotes (single or double) group words and are removed; parentheses
-    /// group an expression, spaces included, and are kept (crash's <c>rd (jiffies - 100)</c>).
+    /// Splits on white space. Double quotes group words and are removed; parentheses group an expression,
+    /// spaces included, and are kept (crash's <c>rd (jiffies - 100)</c>). Single quotes are kept as they are,
+    /// as crash's parse_line does: they are C's character literals (<c>p 'a'</c>).
     /// </summary>
     public static List<string> Split(string line)
     {
@@ -32,7 +33,7 @@ public static class CommandLine
                 continue;
             }
 
-            if (depth == 0 && (c == '"' || c == '\''))
+            if (depth == 0 && c == '"')
             {
                 quote = c;
                 inWord = true;

@@ -54,6 +54,13 @@ public static class CommandRunner
         {
             string message = e.Message.StartsWith(command.Name + ":", StringComparison.Ordinal) ? e.Message : $"{command.Name}: {e.Message}";
             output.WriteLine(message);
+            if (e is CommandException { Synopsis: { } synopsis })
+            {
+                output.WriteLine("Usage:");
+                output.WriteLine("  " + synopsis);
+                output.WriteLine($"Enter \"help {command.Name}\" for details.");
+            }
+
             return false;
         }
 #pragma warning disable CA1031 // the session must survive a bug in one command

@@ -11,7 +11,7 @@ namespace Kdx.Commands.Types;
 /// contents at an address: whole, or the members named after the type ("task_struct.pid,comm"),
 /// for a count of consecutive objects, or on several CPUs for a per-CPU variable.
 /// </summary>
-public abstract class CompoundCommand : Command
+public abstract partial class CompoundCommand : Command
 {
     private readonly OptionParser _options;
 
@@ -27,7 +27,7 @@ public abstract class CompoundCommand : Command
     private string Keyword => Kind == TypeKind.Struct ? "struct" : "union";
 
     /// <inheritdoc/>
-    public override string Usage => $"{Name} {Name}_name[.member[,member]][-o][-l offset][-xd] [address | symbol][:cpuspec] [count | -c count]";
+    public override string Usage => $"{Name} {Name}_name[.member[,member]][-o][-l offset][-rfxdp] [address | symbol][:cpuspec] [count | -c count]";
 
     /// <inheritdoc/>
     public override void Execute(CommandContext context, IReadOnlyList<string> args)
@@ -65,9 +65,9 @@ public abstract class CompoundCommand : Command
             return;
         }
 
-        if (options.Has("r") || options.Has("f") || options.Has("u") || options.Has("p"))
+        if (options.Has("u"))
         {
-            throw new CommandException($"{Name}: -r, -f, -u and -p are not available yet");
+            throw new CommandException($"{Name}: -u: user virtual addresses of the current task are not available yet");
         }
 
         string where = options.Positionals[1];
@@ -79,7 +79,8 @@ public abstract class CompoundCommand : Command
             where = where[..colon];
         }
 
-        ulong address = AddressArgument.Parse(where, program.Symbols);
+        bool fileOffset = options.Has("f");
+        ulong address = fileOffset ? NumberArgument.ParseHex(where) : AddressArgument.Parse(where, program);
         if (options.Value("l") is { } l)
         {
             address = unchecked(address - MemberOffset(program, l));
@@ -98,20 +99,27 @@ public abstract class CompoundCommand : Command
         }
 
         long count = CountOf(options);
+        if (options.Has("r"))
+        {
+            WriteRaw(context, type, members, address, count, fileOffset);
+            return;
+        }
+
         var printer = new ValuePrinter(program, radix);
+        var view = new ObjectView(fileOffset, options.Has("p"));
         if (cpuSpec is not null)
         {
             foreach (int cpu in CpuSpec.Parse(cpuSpec, program.CpuCount))
             {
                 ulong at = program.PerCpuAddress(address, cpu);
                 context.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{cpu}]: {at:x}"));
-                WriteObjects(context, printer, type, members, at, count);
+                WriteObjects(context, printer, type, members, at, count, view);
             }
 
             return;
         }
 
-        WriteObjects(context, printer, type, members, address, count);
+        WriteObjects(context, printer, type, members, address, count, view);
     }
 
     private long CountOf(ParsedOptions options)
@@ -196,7 +204,7 @@ public abstract class CompoundCommand : Command
         context.WriteLine("}");
     }
 
-    private static void WriteObjects(CommandContext context, ValuePrinter printer, KType type, string[] members, ulong address, long count)
+    private static void WriteObjects(CommandContext context, ValuePrinter printer, KType type, string[] members, ulong address, long count, ObjectView view)
     {
         ulong size = type.Unaliased().Size;
         ulong start = count > 0 ? address : unchecked(address - ((ulong)(-count - 1) * size));
@@ -208,8 +216,15 @@ public abstract class CompoundCommand : Command
                 context.WriteLine(string.Empty);
             }
 
-            var obj = KObject.FromAddress(context.Session.Program, type, unchecked(start + ((ulong)i * size)));
+            var program = context.Session.Program;
+            ulong at = unchecked(start + ((ulong)i * size));
+            var obj = view.FileOffset ? FromDumpFile(program, type, at) : KObject.FromAddress(program, type, at);
             var lines = members.Length == 0 ? printer.StructLines(obj) : printer.MemberLines(obj, members);
+            if (view.FollowPointers)
+            {
+                lines = FollowPointers(program, printer, obj, lines);
+            }
+
             foreach (var line in lines)
             {
                 context.WriteLine(line);
@@ -263,6 +278,10 @@ internal static class CompoundHelp
           -l offset  the address is that of a member at this offset (a number of bytes, or
                      "type.member"): the {name} starts that many bytes before it.
           -x / -d    integers in hexadecimal / decimal.
+          -r         the raw memory of the {name} (or of one member) as rd shows it.
+          -f         the address is an offset in the dump file.
+          -p         a pointer member is shown with its type and followed: its target on the
+                     next lines ("-> NULL", "-> <function>", or the value it points to).
           -c count   show count consecutive objects (negative: the ones ending at the address);
                      a count after the address does the same.
           :cpuspec   after a per-CPU symbol or offset: the object on each CPU listed ("0,1", "a").
@@ -273,3 +292,6 @@ internal static class CompoundHelp
           kdx> {name} {members} ADDRESS
         """;
 }
+
+/// <summary>How struct/union reads its objects: from a dump file offset (-f), and whether pointers are followed (-p).</summary>
+internal readonly record struct ObjectView(bool FileOffset, bool FollowPointers);

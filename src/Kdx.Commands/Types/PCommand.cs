@@ -128,13 +128,16 @@ public sealed partial class PCommand : Command
     /// <param name="context">Where to write.</param>
     /// <param name="text">The expression.</param>
     /// <param name="radix">10 or 16.</param>
-    /// <param name="nameSymbols">Whether a lone symbol is named before its value, as crash's p does (gdb's p/x does not).</param>
+    /// <param name="nameSymbols">
+    /// Whether a lone symbol is named before its value and enums print by name, as crash's p does (gdb's p/x and
+    /// p/d print neither: "p/d PIDTYPE_MAX" is 4).
+    /// </param>
     public void Print(CommandContext context, string text, int radix, bool nameSymbols = true)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(text);
         var program = context.Session.Program;
-        var printer = new ValuePrinter(program, radix);
+        var printer = new ValuePrinter(program, radix) { EnumsAsNumbers = !nameSymbols };
         var perCpu = PerCpuArgument().Match(text);
         if (perCpu.Success && TypeLookup.IsPerCpu(program, perCpu.Groups[1].Value))
         {

@@ -12,6 +12,8 @@ namespace Kdx.Commands.Types;
 /// </summary>
 public sealed class WhatisCommand : Command
 {
+    // crash 8.0.2's synopsis (its usage block follows "cannot resolve"), with -r and -m that Kdx does not have.
+    private const string Synopsis = "whatis [[-o] [struct | union | typedef | symbol]] | \n         [[-r [size|range]] [-m member]]";
     private static readonly OptionParser Options = new("whatis", "o");
 
     /// <inheritdoc/>
@@ -65,9 +67,19 @@ public sealed class WhatisCommand : Command
         if (keyword || !TypeLookup.IsSymbol(program, name))
         {
             // Types first, as crash: a symbol is only looked at when no type has the name.
-            return TypeLookup.Find(program, name) is { } type
-                ? DescribeType(Pointee(type), offsets)
-                : throw new CommandException($"whatis: cannot resolve: {name}");
+            if (TypeLookup.Find(program, name) is { } type)
+            {
+                return DescribeType(Pointee(type), offsets);
+            }
+
+            // crash answers for an enumerator with its enum and value ("enum pid_type = 1").
+            if (!keyword && program.Types.TryFindEnumerator(name, out var enumType, out var enumerator))
+            {
+                string value = enumType.IsSigned ? enumerator.SignedValue.ToString(CultureInfo.InvariantCulture) : enumerator.Value.ToString(CultureInfo.InvariantCulture);
+                return [$"enum {enumType.Name ?? "{...}"} = {value}"];
+            }
+
+            throw new CommandException($"whatis: cannot resolve: {name}") { Synopsis = Synopsis };
         }
 
         if (program.Types.FindVariableType(name) is { } variable)

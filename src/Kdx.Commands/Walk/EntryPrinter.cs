@@ -18,9 +18,11 @@ internal sealed class EntryPrinter
     private readonly ValuePrinter _values;
 
     private readonly bool _direct;
+    private readonly KernelSymbolText _kernelSymbols;
 
     private EntryPrinter(KernelProgram program, List<(KType, List<string>?)> specs, ValuePrinter values, bool direct)
     {
+        _kernelSymbols = new KernelSymbolText(program.Symbols, 10);
         _direct = direct;
         _program = program;
         _specs = specs;
@@ -95,9 +97,22 @@ internal sealed class EntryPrinter
             }
 
             string comma = m == last || _direct ? string.Empty : ",";
-            lines.AddRange($"  {m} = {_values.Format(value, 1)}{comma}".Split('\n'));
+            string text = _direct && value.UnderlyingType.Kind == TypeKind.Int && TextSymbol(value.ToUInt64()) is { } name ? " <" + name + ">" : string.Empty;
+            lines.AddRange($"  {m} = {_values.Format(value, 1)}{comma}{text}".Split('\n'));
         }
 
         return lines;
+    }
+
+    // crash's -S (tools.c print_value) names a value that falls in a kernel or module function by the
+    // function's name alone, without an offset.
+    private string? TextSymbol(ulong value)
+    {
+        if (_program.ModuleAt(value) is null && _kernelSymbols.Describe(value) is null)
+        {
+            return null;
+        }
+
+        return _program.TryLookupSymbol(value, out var hit, out _) && hit.Symbol.Type is 'T' or 't' ? hit.Symbol.Name : null;
     }
 }

@@ -24,4 +24,11 @@ public interface ITypeSource
 
     /// <summary>Every type name of a kind (for completion and <c>whatis</c> searches); may be slow.</summary>
     IEnumerable<string> TypeNames(TypeKind kind);
+
+    /// <summary>
+    /// The enum (named or not) that has an enumerator called <paramref name="name"/>, for C expressions that use
+    /// the constant (PIDTYPE_TGID); null when this source does not know it (the default: a source without an
+    /// index of enumerators).
+    /// </summary>
+    KType? FindEnumeratorType(string name) => null;
 }

@@ -50,6 +50,33 @@ public sealed class TypeCollection
         return incomplete ?? FindBaseType(name, kind);
     }
 
+    /// <summary>
+    /// The enum that has the enumerator <paramref name="name"/> and the enumerator, from the first source that knows
+    /// it. A named enum is taken from the first source that defines the tag (a vmlinux's DWARF before its BTF), as
+    /// gdb sees it; false when no enum has such an enumerator.
+    /// </summary>
+    public bool TryFindEnumerator(string name, out KType type, out KEnumerator enumerator)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        foreach (var s in _sources)
+        {
+            if (s.FindEnumeratorType(name) is not { } found)
+            {
+                continue;
+            }
+
+            type = found.Name is { } tag && FindType(tag, TypeKind.Enum) is { } preferred && preferred.Enumerators.Any(e => e.Name == name)
+                ? preferred
+                : found;
+            enumerator = type.Enumerators.First(e => e.Name == name);
+            return true;
+        }
+
+        type = null!;
+        enumerator = null!;
+        return false;
+    }
+
     /// <summary>Finds a variable's type in the first source that has it.</summary>
     public QualifiedType? FindVariableType(string name)
     {

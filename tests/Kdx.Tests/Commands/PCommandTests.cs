@@ -21,6 +21,36 @@ public sealed class PCommandTests : IDisposable
     }
 
     [Fact]
+    public void Enumerators_are_constants_of_their_enum_as_gdb_takes_them()
+    {
+        _f.Run("p STATE_RUN").ShouldBe("$1 = STATE_RUN\n");
+        _f.Run("p/d STATE_DEAD").ShouldBe("$2 = 4\n");
+        _f.Run("p/x STATE_DEAD").ShouldBe("$3 = 0x4\n");
+        _f.Run("p STATE_DEAD * 2").ShouldBe("$4 = 8\n");
+        _f.Run("p sys_call_table.counts[STATE_RUN]").ShouldBe("$5 = 8\n");
+        _f.Run("p sys_call_table.state == STATE_RUN").ShouldBe("$6 = 1\n");
+        _f.Run("p sys_call_table.state == STATE_IDLE").ShouldBe("$7 = 0\n");
+        _f.Run("whatis STATE_DEAD").ShouldBe("enum task_state = 4\n");
+        _f.Run("p STATE_NONE").ShouldStartWith("p: no symbol named STATE_NONE");
+    }
+
+    [Fact]
+    public void Character_constants_are_chars_as_gdb_types_them()
+    {
+        _f.Run("p 'a'").ShouldBe("$1 = 97 'a'\n");
+        _f.Run("p '\\n'").ShouldBe("$2 = 10 '\\n'\n");
+        _f.Run("p '\\0'").ShouldBe("$3 = 0 '\\000'\n");
+        _f.Run("p '\\177'").ShouldBe("$4 = 127 '\\177'\n");
+        _f.Run("p '\\x41'").ShouldBe("$5 = 65 'A'\n");
+        _f.Run("p '\\''").ShouldBe("$6 = 39 '\\''\n");
+        _f.Run("p 'a' + 1").ShouldBe("$7 = 98\n");
+        _f.Run("p sys_call_table.comm[0] == 's'").ShouldBe("$8 = 1\n");
+        _f.Run("p 'ab'").ShouldStartWith("p: bad character constant");
+        _f.Run("p '\\q'").ShouldStartWith("p: unknown escape");
+        _f.Run("p '").ShouldStartWith("p: bad character constant");
+    }
+
+    [Fact]
     public void Expressions_print_with_gdbs_top_level_forms()
     {
         ulong t = _f.TaskAddress;
@@ -74,7 +104,9 @@ public sealed class PCommandTests : IDisposable
         _f.Run("whatis sys_call_table").ShouldBe("struct task sys_call_table;\n");
         _f.Run("whatis do_exit").ShouldBe("void do_exit(long);\n");
         _f.Run("whatis schedule").ShouldBe("void schedule(void);\n");
-        _f.Run("whatis nosuch").ShouldBe("whatis: cannot resolve: nosuch\n");
+        _f.Run("whatis nosuch").ShouldBe(
+            "whatis: cannot resolve: nosuch\nUsage:\n  whatis [[-o] [struct | union | typedef | symbol]] | \n         [[-r [size|range]] [-m member]]\n" +
+            "Enter \"help whatis\" for details.\n");
         _f.Run("whatis struct task *").ShouldBe(_f.Run("struct task")); // crash shows the structure pointed to
     }
 

@@ -76,6 +76,39 @@ public sealed class StructCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_unnamed_struct_type_of_a_named_member_two_levels_down_is_not_opened()
+    {
+        // crash's gdb: a named member's type is printed one level less deep, an unnamed member's as deep.
+        const string Body = """
+            union fields {
+                struct {
+                    void *addr;
+                    union {
+                        int trapno;
+                        struct {...} bnd;
+                    };
+                } fault;
+            }
+
+            """;
+        _f.Run("union fields").ShouldBe(Body + "SIZE: 16\n");
+        _f.Run("ptype union fields").ShouldBe("type = " + Body);
+        _f.Run("union -o fields").ShouldBe("""
+            union fields {
+                   struct {
+                       void *addr;
+                       union {
+                           int trapno;
+                           struct {...} bnd;
+                       };
+               [0] } fault;
+            }
+            SIZE: 16
+
+            """);
+    }
+
+    [Fact]
     public void Offsets_with_an_address_become_member_addresses()
     {
         ulong t = _f.TaskAddress;
@@ -154,6 +187,13 @@ public sealed class StructCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_member_of_an_unnamed_union_keeps_the_unions_indentation_as_crash_cuts_it_from_the_whole_struct()
+    {
+        _f.Run($"struct task.pid,value,half {T}").ShouldBe("  pid = 42,\n    value = 1234605616436508552,\n    half = 1432778632,\n");
+        _f.Run($"struct task.value -x {T}").ShouldBe("    value = 0x1122334455667788,\n");
+    }
+
+    [Fact]
     public void A_count_shows_consecutive_objects_separated_by_a_blank_line_and_a_negative_one_ends_at_the_address()
     {
         _f.Run($"struct task.pid {T} 2").ShouldBe("  pid = 42,\n\n  pid = 0,\n");
@@ -188,7 +228,6 @@ public sealed class StructCommandTests : IDisposable
         _f.Run("struct nosuch").ShouldBe("struct: invalid data structure reference: nosuch\n");
         _f.Run($"struct task.nosuch {T}").ShouldBe("struct: invalid data structure reference: task.nosuch\n");
         _f.Run("struct").ShouldStartWith("struct: a struct name is needed");
-        _f.Run($"struct task -r {T}").ShouldBe("struct: -r, -f, -u and -p are not available yet\n");
     }
 
     [Fact]
@@ -200,6 +239,36 @@ public sealed class StructCommandTests : IDisposable
         _f.Run("value").ShouldBe(_f.Run("union value"));
         _f.Run("u64").ShouldBe("typedef unsigned long u64;\nSIZE: 8\n");
         _f.Run("nosuchword").ShouldBe("kdx: command not found: nosuchword\n");
+    }
+
+    [Fact]
+    public void Minus_r_shows_the_raw_words_as_rd_does_and_takes_one_member()
+    {
+        ulong a = _f.Program.Add; // struct list_head add = { NULL, 0xffff888000001000 }
+        _f.Run($"struct list_head -r {a:x}").ShouldBe($"{a:x}:  0000000000000000 ffff888000001000   ................\n");
+        _f.Run($"struct list_head -r {a:x} 2").ShouldStartWith($"{a:x}:  0000000000000000 ffff888000001000   ................\n\n{a + 16:x}:  ");
+        _f.Run($"struct list_head.prev -r {a:x}").ShouldStartWith($"{a + 8:x}:  ffff888000001000 ");
+        _f.Run($"struct list_head.next,prev -r {a:x}").ShouldBe("struct: only one structure member allowed with -r\n");
+        _f.Run($"struct list_head -o -r {a:x}").ShouldStartWith($"struct list_head {{\n  [{a:x}] struct list_head *next;\n"); // -o wins
+    }
+
+    [Fact]
+    public void Minus_p_declares_each_pointer_member_and_follows_it_on_the_next_lines()
+    {
+        ulong t = _f.TaskAddress;
+        string output = _f.Run($"struct task -p {t:x}");
+        output.ShouldContain($"\n  struct task *parent = 0x{t:x}\n  -> {{\n       pid = 42,\n");
+        output.ShouldContain($"\n  void (*fn)(struct task *) = 0x{_f.Program.DoExit:x}\n  -> <do_exit>\n");
+        output.ShouldContain("\n  pid = 42,\n"); // other members as without -p
+        output.ShouldContain("\n    next = "); // a pointer inside a member struct is not followed
+        _f.Run($"struct list_head -p {_f.Program.Add:x}").ShouldBe($"struct list_head {{\n  struct list_head *next = 0x0\n  -> NULL\n  struct list_head *prev = 0xffff888000001000\n  -> (not accessible)\n}}\n");
+        _f.Run($"struct task.parent,pid -p {t:x}").ShouldStartWith($"  struct task *parent = 0x{t:x}\n  -> {{\n");
+    }
+
+    [Fact]
+    public void Minus_u_is_refused_until_user_memory_is_there()
+    {
+        _f.Run($"struct task -u {_f.TaskAddress:x}").ShouldStartWith("struct: -u: ");
     }
 
     [Fact]

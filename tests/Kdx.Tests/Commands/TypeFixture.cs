@@ -65,6 +65,12 @@ internal sealed class TypeFixture : ITypeSource, IDisposable
         var rq = KType.Struct("rq", 16, () => [new KMember("nr_running", uintType, 0), new KMember("clock", u64, 64)]);
         _types["struct rq"] = rq;
         _types["union value"] = KType.Union("value", 8, () => [new KMember("l", longType, 0), new KMember("c", KType.Array(charType, 8), 0)]);
+        // union fields { struct { void *addr; union { int trapno; struct { int lower; } bnd; }; } fault; }: a named
+        // member of an unnamed struct type two levels down, which crash's gdb prints as "struct {...} bnd;".
+        var bnd = KType.Struct(null, 4, () => [new KMember("lower", intType, 0)]);
+        var inner = KType.Union(null, 4, () => [new KMember("trapno", intType, 0), new KMember("bnd", bnd, 0)]);
+        var fault = KType.Struct(null, 16, () => [new KMember("addr", KType.Pointer(KType.Void), 0), new KMember(null, inner, 64)]);
+        _types["union fields"] = KType.Union("fields", 16, () => [new KMember("fault", fault, 0)]);
         _variables["jiffies"] = new QualifiedType(ulongType, Qualifiers.Volatile);
         _variables["linux_banner"] = KType.Array(charType, 16);
         _variables["sys_call_table"] = task;
@@ -105,6 +111,8 @@ internal sealed class TypeFixture : ITypeSource, IDisposable
     public KType? FindFunctionType(string name) => _functions.GetValueOrDefault(name);
 
     public IEnumerable<string> TypeNames(TypeKind kind) => _types.Keys;
+
+    public KType? FindEnumeratorType(string name) => State.Enumerators.Any(e => e.Name == name) ? State : null;
 
     public void Dispose() => Program.Dispose();
 

@@ -31,6 +31,7 @@ public sealed partial class BtfTypeSource : ITypeSource
     private readonly KType?[] _types;
     private readonly int _pointerSize;
     private NameIndex? _index;
+    private Dictionary<string, int>? _enumerators;
 
     /// <summary>Creates a source over parsed BTF.</summary>
     /// <param name="data">The BTF.</param>
@@ -139,7 +140,40 @@ public sealed partial class BtfTypeSource : ITypeSource
         };
     }
 
+    /// <inheritdoc/>
+    public KType? FindEnumeratorType(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var enumerators = _enumerators ?? Interlocked.CompareExchange(ref _enumerators, BuildEnumeratorIndex(), null) ?? _enumerators;
+        return enumerators.TryGetValue(name, out int id) ? TypeAt(id) : null;
+    }
+
     private NameIndex Index => _index ?? Interlocked.CompareExchange(ref _index, BuildIndex(), null) ?? _index;
+
+    /// <summary>Enumerator name → its enum's id (the first enum that has it), made on the first constant looked up.</summary>
+    private Dictionary<string, int> BuildEnumeratorIndex()
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int id = _data.FirstId; id < _data.EndId; id++)
+        {
+            var r = _data.Record(id);
+            if (r.Kind is not (BtfKind.Enum or BtfKind.Enum64))
+            {
+                continue;
+            }
+
+            int words = r.Kind == BtfKind.Enum ? 2 : 3;
+            for (int i = 0; i < r.Vlen; i++)
+            {
+                if (_data.String(r.Word(words * i)) is { Length: > 0 } name)
+                {
+                    index.TryAdd(name, id);
+                }
+            }
+        }
+
+        return index;
+    }
 
     /// <summary>One pass over the records: names by namespace, and the variables with their sections.</summary>
     private NameIndex BuildIndex()

@@ -197,10 +197,15 @@ internal sealed partial class TypeBuilder
             return null; // no bound: a flexible array; a DIE or expression bound: a variable-length array
         }
 
-        long upper = subrange.UpperBound.SignedValue;
-        long lower = subrange.LowerBound.IsConstant ? subrange.LowerBound.SignedValue : 0;
+        long upper = Bound(subrange.UpperBound);
+        long lower = subrange.LowerBound.IsConstant ? Bound(subrange.LowerBound) : 0;
         return upper < lower ? 0 : (ulong)(upper - lower + 1);
     }
+
+    // GCC writes C array bounds as unsigned DW_FORM_data1/2/4 (u8 fill[168] has upper bound 167 in a data1,
+    // not -89); a negative bound (a zero-length array's -1) comes as sdata or a full data8, as gdb reads it.
+    private static long Bound(in AttributeValue bound) =>
+        bound.Class == FormClass.Constant && bound.Size is > 0 and < 8 ? (long)bound.Value : bound.SignedValue;
 
     private string? NameOf(in Die die) => die.Name.Exists ? _file.String(die.Unit, die.Name) : null;
 

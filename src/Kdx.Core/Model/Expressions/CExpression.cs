@@ -230,6 +230,9 @@ public sealed class CExpression
         var t = Next();
         switch (t.Kind)
         {
+            case TokenKind.Number when t.Text.StartsWith('\''):
+                // gdb types a character constant as char, so p 'a' prints "97 'a'".
+                return KObject.FromValue(_program, _program.Types.FindType("char") ?? KType.Int("char", 1, true), t.Number);
             case TokenKind.Number:
                 return Arithmetic.Literal(_program, t.Number, t.NumberIsUnsigned);
             case TokenKind.Identifier:
@@ -259,6 +262,12 @@ public sealed class CExpression
 
         if (!_program.TryGetSymbolAddress(name, out var address))
         {
+            // An enumerator is a constant of its enum's type, as gdb takes it (p PIDTYPE_TGID, x[PIDTYPE_PID]).
+            if (cpu is null && _program.Types.TryFindEnumerator(name, out var enumType, out var enumerator))
+            {
+                return KObject.FromValue(_program, enumType, enumerator.Value);
+            }
+
             if (_program.Types.FindType(name) is not null)
             {
                 _pos--;

@@ -141,30 +141,62 @@ internal static class Lexer
         return new Token(TokenKind.Number, text[start..i], value, unsigned, start);
     }
 
+    // A C character constant: 'a', a simple escape ('\n', '\0', '\''), octal ('\177') or hexadecimal ('\x7f').
     private static Token CharLiteral(string text, ref int i)
     {
         int start = i;
-        if (i + 2 < text.Length && text[i + 1] != '\\' && text[i + 2] == '\'')
+        int at = i + 1;
+        if (at >= text.Length || text[at] == '\'')
         {
-            i += 3;
-            return new Token(TokenKind.Number, text[start..i], text[start + 1], false, start);
+            throw new ExpressionException("bad character constant", text, start);
         }
 
-        if (i + 3 < text.Length && text[i + 1] == '\\' && text[i + 3] == '\'')
+        ulong v;
+        if (text[at] != '\\')
         {
-            ulong v = text[i + 2] switch
+            v = text[at++];
+        }
+        else if (++at < text.Length && text[at] is >= '0' and <= '7')
+        {
+            v = 0;
+            for (int n = 0; n < 3 && at < text.Length && text[at] is >= '0' and <= '7'; n++)
+            {
+                v = (v * 8) + (ulong)(text[at++] - '0');
+            }
+        }
+        else if (at < text.Length && text[at] == 'x')
+        {
+            v = 0;
+            int digits = 0;
+            while (++at < text.Length && char.IsAsciiHexDigit(text[at]) && digits++ < 2)
+            {
+                v = (v * 16) + (ulong)Convert.ToInt32(text[at].ToString(), 16);
+            }
+        }
+        else
+        {
+            v = (at < text.Length ? text[at] : '\0') switch
             {
                 'n' => '\n',
                 't' => '\t',
-                '0' => 0,
-                '\\' => '\\',
-                '\'' => '\'',
-                _ => throw new ExpressionException("unknown escape", text, i),
+                'r' => '\r',
+                'a' => 7,
+                'b' => 8,
+                'f' => 12,
+                'v' => 11,
+                'e' => 27,
+                '\\' or '\'' or '"' or '?' => text[at],
+                _ => throw new ExpressionException("unknown escape", text, start),
             };
-            i += 4;
-            return new Token(TokenKind.Number, text[start..i], v, false, start);
+            at++;
         }
 
-        throw new ExpressionException("bad character constant", text, i);
+        if (at >= text.Length || text[at] != '\'' || v > 0xff)
+        {
+            throw new ExpressionException("bad character constant", text, start);
+        }
+
+        i = at + 1;
+        return new Token(TokenKind.Number, text[start..i], v, false, start);
     }
 }

@@ -140,6 +140,30 @@ public class BtfTypeSourceTests
     }
 
     [Fact]
+    public void Enumerators_are_found_by_name_with_their_enum_the_first_enum_winning()
+    {
+        var w = new BtfWriter();
+        w.Enum("pid_type", 4, false, ("PIDTYPE_PID", 0), ("PIDTYPE_TGID", 1), ("PIDTYPE_MAX", 4));
+        w.Enum(null, 4, false, ("ANON_A", 7));
+        w.Enum("again", 4, false, ("PIDTYPE_TGID", 9));
+        w.Enum64("big", 8, false, ("HUGE", 0x1_0000_0002UL));
+        var s = Source(w);
+
+        s.FindEnumeratorType("PIDTYPE_TGID")!.Name.ShouldBe("pid_type");
+        s.FindEnumeratorType("PIDTYPE_MAX")!.Name.ShouldBe("pid_type");
+        s.FindEnumeratorType("ANON_A")!.ShouldSatisfyAllConditions(e => e.Name.ShouldBeNull(), e => e.Kind.ShouldBe(TypeKind.Enum));
+        s.FindEnumeratorType("HUGE")!.Name.ShouldBe("big");
+        s.FindEnumeratorType("pid_type").ShouldBeNull();
+        s.FindEnumeratorType("NOSUCH").ShouldBeNull();
+
+        // The collection takes a named enum from its first source that defines the tag.
+        var collection = new TypeCollection([s]);
+        collection.TryFindEnumerator("PIDTYPE_MAX", out var type, out var e).ShouldBeTrue();
+        (type.Name, e.Name, e.Value).ShouldBe(("pid_type", "PIDTYPE_MAX", 4UL));
+        collection.TryFindEnumerator("NOSUCH", out _, out _).ShouldBeFalse();
+    }
+
+    [Fact]
     public void A_forward_declaration_is_incomplete_and_gives_way_to_a_definition()
     {
         var w = new BtfWriter();

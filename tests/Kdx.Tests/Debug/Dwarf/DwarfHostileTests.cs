@@ -117,6 +117,27 @@ public class DwarfHostileTests
     }
 
     [Fact]
+    public void Array_bounds_in_unsigned_data_forms_are_not_sign_extended()
+    {
+        // u8 fill[168]: GCC writes upper bound 167 as DW_FORM_data1 (0xa7, -89 if sign-extended);
+        // a zero-length array's bound -1 comes as sdata or as a full data8.
+        var (w, u, i) = OneUnit();
+        var uchr = u.BaseType("unsigned char", 1, Dw.AteUnsignedChar);
+        var fill = u.Add(Dw.TagArrayType).Type(uchr);
+        fill.Add(Dw.TagSubrangeType).Type(i).A(Dw.AtUpperBound, Dw.FormData1, 167);
+        var wide = u.Add(Dw.TagArrayType).Type(uchr);
+        wide.Add(Dw.TagSubrangeType).Type(i).A(Dw.AtUpperBound, Dw.FormData2, 40000);
+        var none = u.Add(Dw.TagArrayType).Type(i);
+        none.Add(Dw.TagSubrangeType).Type(i).A(Dw.AtUpperBound, Dw.FormSdata, -1L);
+        var none8 = u.Add(Dw.TagArrayType).Type(i);
+        none8.Add(Dw.TagSubrangeType).Type(i).A(Dw.AtUpperBound, Dw.FormData8, -1L);
+        u.Struct("obj", 40169, ("fill", fill, 0), ("wide", wide, 168), ("none", none, 40169), ("none8", none8, 40169));
+        using var src = DwarfTestKernel.Source(w);
+        var obj = src.FindType("obj", TypeKind.Struct)!;
+        obj.Members.Select(m => m.Type.Type.Length).ShouldBe([168UL, 40001UL, 0UL, 0UL]);
+    }
+
+    [Fact]
     public void Siblings_that_point_backwards_or_at_themselves_are_not_followed()
     {
         var (w, u, i) = OneUnit();
