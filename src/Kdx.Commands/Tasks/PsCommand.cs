@@ -5,7 +5,7 @@ using Kdx.Core.Linux.Tasks;
 namespace Kdx.Commands.Tasks;
 
 /// <summary><c>ps</c>: the tasks of the crashed kernel, in crash's columns.</summary>
-public sealed class PsCommand : Command
+public sealed class PsCommand : Command, IPerTaskCommand
 {
     private static readonly OptionParser Options = new("ps", "kuGA");
 
@@ -49,6 +49,31 @@ public sealed class PsCommand : Command
     public override void Execute(CommandContext context, IReadOnlyList<string> args)
     {
         var o = Options.Parse(args);
+        IEnumerable<KernelTask> selected = context.Session.Tasks.Tasks;
+        if (o.Positionals.Count > 0)
+        {
+            var wanted = o.Positionals.Select(a => Filter(a, context)).ToList();
+            selected = selected.Where(t => wanted.Any(w => w(t)));
+        }
+
+        Write(context, o, selected);
+    }
+
+    /// <inheritdoc/>
+    public void RunForTasks(CommandContext context, IReadOnlyList<string> options, IReadOnlyList<KernelTask> tasks)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var o = Options.Parse(options);
+        if (o.Positionals.Count > 0)
+        {
+            throw new CommandException($"ps: unexpected argument under foreach: {o.Positionals[0]}");
+        }
+
+        Write(context, o, tasks);
+    }
+
+    private static void Write(CommandContext context, ParsedOptions o, IEnumerable<KernelTask> tasks)
+    {
         if (o.Has("k") && o.Has("u"))
         {
             throw new CommandException("-k and -u cannot be used together");
@@ -58,17 +83,11 @@ public sealed class PsCommand : Command
         var list = context.Session.Tasks;
         var usage = new MemoryUsage(program, program.PageSize);
         var byMm = list.Tasks.Where(t => t.Mm != 0).ToLookup(t => t.Mm);
-        var selected = list.Tasks.Where(t =>
+        var selected = tasks.Where(t =>
             (!o.Has("k") || t.IsKernelThread) &&
             (!o.Has("u") || !t.IsKernelThread) &&
             (!o.Has("G") || t.IsGroupLeader) &&
             (!o.Has("A") || t.IsActive));
-        if (o.Positionals.Count > 0)
-        {
-            var wanted = o.Positionals.Select(a => Filter(a, context)).ToList();
-            selected = selected.Where(t => wanted.Any(w => w(t)));
-        }
-
         context.WriteLine("      PID    PPID  CPU       TASK        ST  %MEM      VSZ      RSS  COMM");
         var ci = CultureInfo.InvariantCulture;
         foreach (var t in selected)
