@@ -23,7 +23,8 @@ public sealed class ForeachCommand : Command
           pid | task   a PID (decimal) or a task_struct address (hexadecimal).
           name         tasks with this command name ("\name" when the name looks like a
                        selector or a number).
-          'regex'      tasks whose command name matches the regular expression.
+          'regex'      tasks whose command name matches the regular expression (a word
+                       that names no task is tried as one too).
                        PIDs, addresses, names and expressions add up: a task named by any
                        of them is taken.
           kernel       only kernel threads;     user  only user tasks;

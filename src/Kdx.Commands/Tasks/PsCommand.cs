@@ -1,13 +1,15 @@
 using System.Globalization;
 using Kdx.Commands.Infrastructure;
+using Kdx.Core;
 using Kdx.Core.Linux.Tasks;
+using Kdx.Core.Memory;
 
 namespace Kdx.Commands.Tasks;
 
 /// <summary><c>ps</c>: the tasks of the crashed kernel, in crash's columns.</summary>
 public sealed class PsCommand : Command, IPerTaskCommand
 {
-    private static readonly OptionParser Options = new("ps", "kuGA");
+    private static readonly OptionParser Options = new("ps", "kuGAa");
 
     /// <inheritdoc/>
     public override string Name => "ps";
@@ -16,7 +18,7 @@ public sealed class PsCommand : Command, IPerTaskCommand
     public override string Summary => "display process status information";
 
     /// <inheritdoc/>
-    public override string Usage => "ps [-k|-u] [-G] [-A] [pid | task | command] ...";
+    public override string Usage => "ps [-k|-u] [-G] [-A] [-a] [pid | task | command] ...";
 
     /// <inheritdoc/>
     public override string Help => """
@@ -36,6 +38,8 @@ public sealed class PsCommand : Command, IPerTaskCommand
           -k  kernel threads only.        -u  user tasks only.
           -G  one line per thread group (the group leaders).
           -A  only the tasks that were running on a CPU.
+          -a  instead of the table: each task's command line (ARG) and environment (ENV),
+              read from its user stack; kernel threads have none.
           pid | task | command   only these tasks (a number is a PID, a hexadecimal kernel
                 address a task_struct, anything else a command name).
 
@@ -88,6 +92,12 @@ public sealed class PsCommand : Command, IPerTaskCommand
             (!o.Has("u") || !t.IsKernelThread) &&
             (!o.Has("G") || t.IsGroupLeader) &&
             (!o.Has("A") || t.IsActive));
+        if (o.Has("a"))
+        {
+            WriteArguments(context, selected);
+            return;
+        }
+
         context.WriteLine("      PID    PPID  CPU       TASK        ST  %MEM      VSZ      RSS  COMM");
         var ci = CultureInfo.InvariantCulture;
         foreach (var t in selected)
@@ -101,6 +111,46 @@ public sealed class PsCommand : Command, IPerTaskCommand
         foreach (var p in list.Problems)
         {
             context.WriteLine($"ps: {p}");
+        }
+    }
+
+    // -a: each task's command line and environment, read from its user stack.
+    private static void WriteArguments(CommandContext context, IEnumerable<KernelTask> tasks)
+    {
+        var program = context.Session.Program;
+        foreach (var t in tasks)
+        {
+            context.WriteLine(TaskArguments.Header(t));
+            try
+            {
+                if (ProcessArguments.Read(program, program.Kernel, t) is not { } args)
+                {
+                    context.WriteLine("ps: no user stack");
+                }
+                else
+                {
+                    context.WriteLine("ARG: " + string.Concat(args.Arguments.Select(a => a + " ")));
+                    for (int i = 0; i < args.Environment.Count; i++)
+                    {
+                        context.WriteLine((i == 0 ? "ENV: " : "     ") + args.Environment[i]);
+                    }
+
+                    if (args.Environment.Count == 0)
+                    {
+                        context.WriteLine("ENV: ");
+                    }
+                }
+            }
+            catch (MemoryFaultException e) when (e.Space == AddressSpace.UserVirtual)
+            {
+                context.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ps: cannot access user stack address: {e.Address:x}"));
+            }
+            catch (KdxException e)
+            {
+                context.WriteLine($"ps: cannot read the arguments of pid {t.Pid}: {e.Message}");
+            }
+
+            context.WriteLine(string.Empty);
         }
     }
 

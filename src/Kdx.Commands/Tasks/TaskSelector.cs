@@ -108,6 +108,13 @@ public sealed class TaskSelector
                 continue;
             }
 
+            // The command line has lost the quotes by now: a word that names no task is tried as a pattern.
+            if (TryPattern(name) is { } pattern && tasks.Tasks.Any(t => pattern.IsMatch(t.Comm)))
+            {
+                s._patterns.Add(pattern);
+                continue;
+            }
+
             warn($"foreach: unknown argument: \"{w}\"");
             s._unknown = true;
         }
@@ -128,6 +135,18 @@ public sealed class TaskSelector
 
         return !Named || _addresses.Contains(task.Address) || _pids.Contains(task.Pid) || _names.Contains(task.Comm) ||
             _patterns.Any(p => p.IsMatch(task.Comm));
+    }
+
+    private static Regex? TryPattern(string text)
+    {
+        try
+        {
+            return new Regex(text, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     // A decimal PID that exists, else a task_struct address; anything else ("dd", "DE") is tried as a state or name.
