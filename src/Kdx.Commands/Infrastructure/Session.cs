@@ -1,3 +1,4 @@
+using Kdx.Core.Linux;
 using Kdx.Core.Linux.Tasks;
 using Kdx.Core.Model;
 
@@ -6,6 +7,11 @@ namespace Kdx.Commands.Infrastructure;
 /// <summary>An analysis session: the program under analysis plus the user's settings.</summary>
 public sealed class Session
 {
+    private TaskList? _tasks;
+    private KernelTask? _current;
+    private bool _panicKnown;
+    private KernelTask? _panic;
+
     /// <summary>Creates a session.</summary>
     public Session(KernelProgram program, CommandRegistry commands)
     {
@@ -25,5 +31,32 @@ public sealed class Session
     /// <summary>The crashed kernel's tasks, read on first use and kept for the session (the dump does not change).</summary>
     public TaskList Tasks => _tasks ??= TaskList.Read(Program);
 
-    private TaskList? _tasks;
+    /// <summary>
+    /// The task the CPU that panicked was running (panic_cpu, else the CPU the dump names), or null when no CPU
+    /// is known to have panicked.
+    /// </summary>
+    public KernelTask? PanicTask
+    {
+        get
+        {
+            if (!_panicKnown)
+            {
+                int? cpu = KernelInfo.TryGetPanicCpu(Program) ?? Program.Dump.PanicCpu;
+                _panic = cpu is int c ? Tasks.ActiveOn(c) : null;
+                _panicKnown = true;
+            }
+
+            return _panic;
+        }
+    }
+
+    /// <summary>
+    /// The session's current task (crash's context): what per-task commands show when no task is named. It starts
+    /// as the panic task, else the task CPU 0 was running, else the first task; <c>set</c> changes it.
+    /// </summary>
+    public KernelTask? CurrentTask
+    {
+        get => _current ??= PanicTask ?? Tasks.ActiveOn(0) ?? (Tasks.Tasks.Count > 0 ? Tasks.Tasks[0] : null);
+        set => _current = value;
+    }
 }

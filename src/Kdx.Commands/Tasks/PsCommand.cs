@@ -1,13 +1,15 @@
 using System.Globalization;
 using Kdx.Commands.Infrastructure;
+using Kdx.Core;
 using Kdx.Core.Linux.Tasks;
+using Kdx.Core.Memory;
 
 namespace Kdx.Commands.Tasks;
 
 /// <summary><c>ps</c>: the tasks of the crashed kernel, in crash's columns.</summary>
-public sealed class PsCommand : Command
+public sealed class PsCommand : Command, IPerTaskCommand
 {
-    private static readonly OptionParser Options = new("ps", "kuGA");
+    private static readonly OptionParser Options = new("ps", "kuGAa");
 
     /// <inheritdoc/>
     public override string Name => "ps";
@@ -16,7 +18,7 @@ public sealed class PsCommand : Command
     public override string Summary => "display process status information";
 
     /// <inheritdoc/>
-    public override string Usage => "ps [-k|-u] [-G] [-A] [pid | task | command] ...";
+    public override string Usage => "ps [-k|-u] [-G] [-A] [-a] [pid | task | command] ...";
 
     /// <inheritdoc/>
     public override string Help => """
@@ -36,6 +38,8 @@ public sealed class PsCommand : Command
           -k  kernel threads only.        -u  user tasks only.
           -G  one line per thread group (the group leaders).
           -A  only the tasks that were running on a CPU.
+          -a  instead of the table: each task's command line (ARG) and environment (ENV),
+              read from its user stack; kernel threads have none.
           pid | task | command   only these tasks (a number is a PID, a hexadecimal kernel
                 address a task_struct, anything else a command name).
 
@@ -49,6 +53,31 @@ public sealed class PsCommand : Command
     public override void Execute(CommandContext context, IReadOnlyList<string> args)
     {
         var o = Options.Parse(args);
+        IEnumerable<KernelTask> selected = context.Session.Tasks.Tasks;
+        if (o.Positionals.Count > 0)
+        {
+            var wanted = o.Positionals.Select(a => Filter(a, context)).ToList();
+            selected = selected.Where(t => wanted.Any(w => w(t)));
+        }
+
+        Write(context, o, selected);
+    }
+
+    /// <inheritdoc/>
+    public void RunForTasks(CommandContext context, IReadOnlyList<string> options, IReadOnlyList<KernelTask> tasks)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var o = Options.Parse(options);
+        if (o.Positionals.Count > 0)
+        {
+            throw new CommandException($"ps: unexpected argument under foreach: {o.Positionals[0]}");
+        }
+
+        Write(context, o, tasks);
+    }
+
+    private static void Write(CommandContext context, ParsedOptions o, IEnumerable<KernelTask> tasks)
+    {
         if (o.Has("k") && o.Has("u"))
         {
             throw new CommandException("-k and -u cannot be used together");
@@ -58,15 +87,15 @@ public sealed class PsCommand : Command
         var list = context.Session.Tasks;
         var usage = new MemoryUsage(program, program.PageSize);
         var byMm = list.Tasks.Where(t => t.Mm != 0).ToLookup(t => t.Mm);
-        var selected = list.Tasks.Where(t =>
+        var selected = tasks.Where(t =>
             (!o.Has("k") || t.IsKernelThread) &&
             (!o.Has("u") || !t.IsKernelThread) &&
             (!o.Has("G") || t.IsGroupLeader) &&
             (!o.Has("A") || t.IsActive));
-        if (o.Positionals.Count > 0)
+        if (o.Has("a"))
         {
-            var wanted = o.Positionals.Select(a => Filter(a, context)).ToList();
-            selected = selected.Where(t => wanted.Any(w => w(t)));
+            WriteArguments(context, selected);
+            return;
         }
 
         context.WriteLine("      PID    PPID  CPU       TASK        ST  %MEM      VSZ      RSS  COMM");
@@ -82,6 +111,46 @@ public sealed class PsCommand : Command
         foreach (var p in list.Problems)
         {
             context.WriteLine($"ps: {p}");
+        }
+    }
+
+    // -a: each task's command line and environment, read from its user stack.
+    private static void WriteArguments(CommandContext context, IEnumerable<KernelTask> tasks)
+    {
+        var program = context.Session.Program;
+        foreach (var t in tasks)
+        {
+            context.WriteLine(TaskArguments.Header(t));
+            try
+            {
+                if (ProcessArguments.Read(program, program.Kernel, t) is not { } args)
+                {
+                    context.WriteLine("ps: no user stack");
+                }
+                else
+                {
+                    context.WriteLine("ARG: " + string.Concat(args.Arguments.Select(a => a + " ")));
+                    for (int i = 0; i < args.Environment.Count; i++)
+                    {
+                        context.WriteLine((i == 0 ? "ENV: " : "     ") + args.Environment[i]);
+                    }
+
+                    if (args.Environment.Count == 0)
+                    {
+                        context.WriteLine("ENV: ");
+                    }
+                }
+            }
+            catch (MemoryFaultException e) when (e.Space == AddressSpace.UserVirtual)
+            {
+                context.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ps: cannot access user stack address: {e.Address:x}"));
+            }
+            catch (KdxException e)
+            {
+                context.WriteLine($"ps: cannot read the arguments of pid {t.Pid}: {e.Message}");
+            }
+
+            context.WriteLine(string.Empty);
         }
     }
 

@@ -46,6 +46,20 @@ public static class MemoryReaderExtensions
         return true;
     }
 
+    /// <summary>Reads a little-endian unsigned 32-bit value; false when it cannot be read.</summary>
+    public static bool TryReadUInt32(this IMemoryReader reader, ulong address, out uint value)
+    {
+        Span<byte> b = stackalloc byte[4];
+        if (reader.Read(address, b, out _) != ReadStatus.Ok)
+        {
+            value = 0;
+            return false;
+        }
+
+        value = BinaryPrimitives.ReadUInt32LittleEndian(b);
+        return true;
+    }
+
     /// <summary>Reads a NUL-terminated string of at most <paramref name="maxLength"/> bytes (Latin-1, as crash prints it).</summary>
     public static string ReadCString(this IMemoryReader reader, ulong address, int maxLength, string what)
     {

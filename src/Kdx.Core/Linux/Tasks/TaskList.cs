@@ -37,6 +37,25 @@ public sealed class TaskList
     /// <summary>The task at a task_struct address, or null.</summary>
     public KernelTask? Find(ulong address) => _tasks.FirstOrDefault(t => t.Address == address);
 
+    /// <summary>The tasks with PID <paramref name="pid"/>: one, or one per CPU for PID 0 (the idle tasks), or none.</summary>
+    public IReadOnlyList<KernelTask> WithPid(long pid) => [.. _tasks.Where(t => t.Pid == pid)];
+
+    /// <summary>The task <paramref name="cpu"/> was running when the kernel stopped, or null when unknown.</summary>
+    public KernelTask? ActiveOn(int cpu) =>
+        cpu >= 0 && cpu < CurrentByCpu.Count && CurrentByCpu[cpu] != 0 ? Find(CurrentByCpu[cpu]) : null;
+
+    /// <summary>
+    /// A task list of known tasks (sorted as <see cref="Read"/> sorts them), e.g. from another source or a test;
+    /// <paramref name="currentByCpu"/> gives each CPU's running task (0 when unknown).
+    /// </summary>
+    public static TaskList Create(IEnumerable<KernelTask> tasks, TaskStates states, IReadOnlyList<ulong> currentByCpu)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        var list = tasks.ToList();
+        list.Sort((a, b) => a.Pid != b.Pid ? a.Pid.CompareTo(b.Pid) : a.Pid == 0 ? a.Cpu.CompareTo(b.Cpu) : a.Address.CompareTo(b.Address));
+        return new TaskList(list, [], states, currentByCpu);
+    }
+
     /// <summary>Reads the task list (one pass over each source; nothing else of the dump is touched).</summary>
     public static TaskList Read(IProgram program, WalkLimits? limits = null)
     {
