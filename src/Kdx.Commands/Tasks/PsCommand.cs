@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Kdx.Commands.Infrastructure;
 using Kdx.Core;
 using Kdx.Core.Linux.Tasks;
@@ -156,6 +157,22 @@ public sealed class PsCommand : Command, IPerTaskCommand
 
     private static Func<KernelTask, bool> Filter(string arg, CommandContext context)
     {
+        // 'regex' (the command line keeps single quotes, as crash's does): the commands it matches anywhere
+        if (arg.Length >= 2 && arg[0] == '\'' && arg[^1] == '\'')
+        {
+            Regex pattern;
+            try
+            {
+                pattern = new Regex(arg[1..^1], RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            }
+            catch (ArgumentException e)
+            {
+                throw new CommandException($"invalid regular expression {arg}: {e.Message}");
+            }
+
+            return t => pattern.IsMatch(t.Comm);
+        }
+
         if (int.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
         {
             return t => t.Pid == pid;

@@ -150,6 +150,19 @@ public sealed class PsReferenceTests
         named.ShouldAllBe(t => t.Comm == "init" || t.Comm == "[kthreadd]");
         named.Count.ShouldBe(all.Count(t => t.Comm == "init" || t.Comm == "[kthreadd]"));
         Parse(kdx.Run("ps 2 1")).Tasks.Select(t => t.Pid).ShouldBe([1, 2]);
+
+        // 'regex': the commands it matches anywhere (swapper/N, kswapd0); crash's lines are among them on 6.1
+        var matched = Parse(kdx.Run("ps 'sw.*'")).Tasks;
+        matched.Select(t => t.Pid).ShouldBe(all.Where(t => t.Comm.Contains("sw", StringComparison.Ordinal)).Select(t => t.Pid));
+        matched.ShouldContain(t => t.Comm == "[kswapd0]");
+        if (run.Reference(ReferenceFamilies.State, "elf")?.Find("ps 'sw.*'") is { Status: "ok", CrashFailed: null, Output: { } crashOut })
+        {
+            var crashTasks = Parse(crashOut).Tasks;
+            crashTasks.ShouldNotBeEmpty();
+            crashTasks.ShouldAllBe(c => matched.Any(m => m.Pid == c.Pid && m.Address == c.Address && m.Comm == c.Comm));
+        }
+
+        kdx.Run("ps '('").ShouldStartWith("ps: invalid regular expression '(':");
     }
 
     private sealed record PsLine(bool Active, int Pid, int Ppid, int Cpu, string Address, string State, long Vsz, string Comm);
