@@ -33,7 +33,30 @@ public sealed class CodeAddressText
             return hit.Offset == 0 ? hit.Symbol.Name : string.Create(CultureInfo.InvariantCulture, $"{hit.Symbol.Name}+{hit.Offset}");
         }
 
-        return _kernel.Describe(address) ?? string.Empty;
+        string? name = _kernel.Describe(address);
+        if (name is not null && _program.Symbols.TryLookup(address, out var start) && start.Symbol.Name.EndsWith("_text_start", StringComparison.Ordinal)
+            && RealSymbolAt(start.Symbol.Address, start.Index) is { } real)
+        {
+            // A section's start marker (__irqentry_text_start) shares its address with the first real symbol
+            // there; crash (symbols.c value_search) names that symbol, and so does Kdx.
+            name = real + name[start.Symbol.Name.Length..];
+        }
+
+        return name ?? string.Empty;
+    }
+
+    private string? RealSymbolAt(ulong address, int index)
+    {
+        var symbols = _program.Symbols;
+        for (int i = Math.Max(0, index - 8); i < Math.Min(symbols.Count, index + 9); i++)
+        {
+            if (symbols[i].Address == address && !symbols[i].Name.EndsWith("_text_start", StringComparison.Ordinal) && !symbols[i].IsAbsolute)
+            {
+                return symbols[i].Name;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Whether <paramref name="address"/> is in the kernel's or a module's code (a named symbol of type t/T).</summary>

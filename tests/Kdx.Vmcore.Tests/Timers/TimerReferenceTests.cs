@@ -50,7 +50,7 @@ public sealed class TimerReferenceTests
 
                 if (expected != actual)
                 {
-                    failures.Add($"{run} {format} {command}: first difference {FirstDifference(expected, actual)}");
+                    failures.Add($"{run} {format} {command}: first difference {StateReference.FirstDifference(expected, actual)}");
                 }
 
                 compared++;
@@ -121,22 +121,5 @@ public sealed class TimerReferenceTests
         }
 
         return string.Join('\n', lines);
-    }
-
-    private static string FirstDifference(string expected, string actual)
-    {
-        var e = StateReference.Lines(expected);
-        var a = StateReference.Lines(actual);
-        for (int i = 0; i < Math.Max(e.Length, a.Length); i++)
-        {
-            string el = i < e.Length ? e[i] : "(missing)";
-            string al = i < a.Length ? a[i] : "(missing)";
-            if (el != al)
-            {
-                return $"line {i + 1}: crash \"{el}\", kdx \"{al}\"";
-            }
-        }
-
-        return "(none)";
     }
 }

@@ -1,6 +1,5 @@
-using Kdx.Vmcore.Tests.TestBed;
 
-namespace Kdx.Vmcore.Tests.Timers;
+namespace Kdx.Vmcore.Tests.TestBed;
 
 /// <summary>crash's answers in the <c>state</c> reference family, where crash really answered.</summary>
 internal static class StateReference
@@ -35,4 +34,22 @@ internal static class StateReference
 
     /// <summary>The lines of a command output, the final newline dropped.</summary>
     public static string[] Lines(string output) => output.TrimEnd('\n').Split('\n');
+
+    /// <summary>Where two outputs first differ, for a failure message.</summary>
+    public static string FirstDifference(string expected, string actual)
+    {
+        var e = StateReference.Lines(expected);
+        var a = StateReference.Lines(actual);
+        for (int i = 0; i < Math.Max(e.Length, a.Length); i++)
+        {
+            string el = i < e.Length ? e[i] : "(missing)";
+            string al = i < a.Length ? a[i] : "(missing)";
+            if (el != al)
+            {
+                return $"line {i + 1}: crash \"{el}\", kdx \"{al}\"";
+            }
+        }
+
+        return "(none)";
+    }
 }
