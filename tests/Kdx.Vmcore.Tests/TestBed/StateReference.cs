@@ -13,8 +13,8 @@ internal static class StateReference
             ? output
             : null;
 
-    /// <summary>How many formats of the run have the state family (0 where the test bed has not made it yet).</summary>
-    public static int Formats(TestBedRun run) => ReferenceFamilies.StateFormats.Count(f => Load(run, f) is not null);
+    /// <summary>How many formats of the run crash opened for the state family (0 where the test bed has not made it yet).</summary>
+    public static int Formats(TestBedRun run) => ReferenceFamilies.StateFormats.Count(f => Load(run, f) is { Opens: true });
 
     // The index lists the family once the test bed's index is rebuilt after it was made; until then the
     // run's ref/FORMAT/crash-state.json (the same file) is read directly.
