@@ -70,4 +70,26 @@ public sealed class MachReferenceTests
             mach.ShouldBe(first, $"{run} {format}");
         }
     }
+
+    [TestBedTheory]
+    [MemberData(nameof(CiRuns.Data), MemberType = typeof(CiRuns))]
+    public void Help_m_names_the_features_of_the_kernel_and_its_layout(string runId)
+    {
+        // crash 8.0.2's help -m is its own internals; the test bed has no reference for it. The flags are
+        // checked against what the run is: 5-level paging only on the la57 runs, and Debian's kernels are
+        // built with ORC, KASLR of the memory layout and PTI.
+        var run = CiRuns.Get(runId);
+        var globals = run.LoadTruth().ShouldNotBeNull().Globals;
+        using var kdx = KdxSession.Open(run, "elf");
+        var lines = StateReference.Lines(kdx.Run("help -m"));
+        var flags = lines[0].Split('(', ')')[1].Split('|');
+        flags.Contains("VM_5LEVEL").ShouldBe(run.La57);
+        flags.ShouldContain("ORC");
+        flags.ShouldContain("RANDOMIZED");
+        flags.ShouldContain("KPTI");
+        lines.ShouldContain($"      paging levels: {(run.La57 ? 5 : 4)}");
+        string offset = globals.Single(g => g.Expression == "p page_offset_base").Integer.ShouldNotBeNull().ToString("x", CultureInfo.InvariantCulture);
+        lines.ShouldContain($"   page_offset_base: {offset}");
+        lines.Count(l => l.Contains("irq stack[", StringComparison.Ordinal)).ShouldBe(kdx.Program.CpuCount);
+    }
 }
