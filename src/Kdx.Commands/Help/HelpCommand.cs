@@ -6,7 +6,7 @@ namespace Kdx.Commands.Help;
 /// <summary><c>help</c>: the command list, one command's help, and the dump's headers and notes.</summary>
 public sealed class HelpCommand : Command
 {
-    private static readonly OptionParser Options = new("help", "Dn");
+    private static readonly OptionParser Options = new("help", "Dnm");
 
     /// <inheritdoc/>
     public override string Name => "help";
@@ -18,7 +18,7 @@ public sealed class HelpCommand : Command
     public override string Summary => "list the commands, explain one, or show the dump's headers and notes";
 
     /// <inheritdoc/>
-    public override string Usage => "help [command | -D | -n]";
+    public override string Usage => "help [command | -D | -n | -m]";
 
     /// <inheritdoc/>
     public override string Help => """
@@ -32,6 +32,9 @@ public sealed class HelpCommand : Command
               dump. crash's own internals (its pointers, file descriptors, page cache) are not shown.
           -n  print the dump's ELF notes: each note header, the registers of NT_PRSTATUS notes,
               QEMU's CPU state and the VMCOREINFO text (crash prints its whole -D summary here).
+          -m  print the machine data: the features crash names (VM_5LEVEL, RANDOMIZED, ORC, KPTI …),
+              page size and masks, HZ, memory, the address-space bases, and each CPU's IRQ,
+              exception and KPTI entry stacks.
 
         Example:
           kdx> help rd
@@ -44,6 +47,12 @@ public sealed class HelpCommand : Command
         if (o.Has("D"))
         {
             DumpHeaderWriter.Write(context, context.Session.Program.Dump);
+            return;
+        }
+
+        if (o.Has("m"))
+        {
+            MachineDataWriter.Write(context);
             return;
         }
 

@@ -59,6 +59,9 @@ public sealed class StructLayout
     /// <summary>The member's size in bytes.</summary>
     public int SizeOf(string memberPath) => checked((int)Bits(memberPath).Member.Type.Type.Unaliased().Size);
 
+    /// <summary>The member's type, typedefs resolved (a path through nested members).</summary>
+    public KType MemberType(string memberPath) => Bits(memberPath).Member.Type.Type.Unaliased();
+
     /// <summary>Reads an unsigned member (an integer, pointer or bit field) from a copy of the struct.</summary>
     public ulong Read(ReadOnlySpan<byte> record, string memberPath)
     {
