@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kdx.Commands.Formatting;
 using Kdx.Commands.Infrastructure;
 using Kdx.Core.Arch.X86_64;
 using Kdx.Core.Linux.Irq;
@@ -120,8 +121,8 @@ public sealed class IrqCommand : Command
 
         // A number given explicitly is shown even when unused, as crash does.
         inUseOnly &= selected.Count == 0;
-        context.WriteLine($" IRQ  {CrashColumns.CenterLeft("IRQ_DESC/_DATA", 16)}  {CrashColumns.CenterLeft("IRQACTION", 16)}  NAME");
-        string unused = CrashColumns.CenterLeft("(unused)", 16);
+        context.WriteLine($" IRQ  {CrashColumns.Center("IRQ_DESC/_DATA", 16)}  {CrashColumns.Center("IRQACTION", 16)}  NAME");
+        string unused = CrashColumns.Center("(unused)", 16);
         foreach (int irq in selected.Count > 0 ? selected : Enumerable.Range(0, irqs.Count))
         {
             var d = irqs.Find(irq);
@@ -130,7 +131,7 @@ public sealed class IrqCommand : Command
                 continue;
             }
 
-            string number = CrashColumns.CenterRight(irq.ToString(CultureInfo.InvariantCulture), 4);
+            string number = CrashColumns.Center(irq.ToString(CultureInfo.InvariantCulture), 4, leanRight: true);
             string desc = d is null ? unused : d.Address.ToString("x16", CultureInfo.InvariantCulture);
             if (d is null || d.Actions.Count == 0)
             {
@@ -188,7 +189,7 @@ public sealed class IrqCommand : Command
     private static void Vectors(CommandContext context, KernelProgram program)
     {
         var names = new CodeAddressText(program);
-        context.WriteLine($"SOFTIRQ_VEC {CrashColumns.CenterRight("ACTION", 16)}");
+        context.WriteLine($"SOFTIRQ_VEC {CrashColumns.Center("ACTION", 16, leanRight: true)}");
         var actions = Softirqs.Actions(program);
         for (int i = 0; i < actions.Count; i++)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kdx.Commands.Formatting;
 using Kdx.Commands.Infrastructure;
 using Kdx.Core.Linux;
 using Kdx.Core.Linux.Timers;
@@ -92,7 +93,7 @@ public sealed class TimerCommand : Command
                 {
                     string function = Callback(program, names, t.Function);
                     context.WriteLine(string.Create(ci,
-                        $"  {t.Expires.ToString(ci).PadLeft(flen)}  {Tte(t, jiffies).ToString(ci).PadLeft(tlen)}  {CrashColumns.CenterLeft(t.Address.ToString("x", ci), 16)}  {t.Function,16:x}  <{function}>"));
+                        $"  {t.Expires.ToString(ci).PadLeft(flen)}  {Tte(t, jiffies).ToString(ci).PadLeft(tlen)}  {CrashColumns.Center(t.Address.ToString("x", ci), 16)}  {t.Function,16:x}  <{function}>"));
                 }
 
                 if (b.Timers.Count == 0)
@@ -163,13 +164,13 @@ public sealed class TimerCommand : Command
             int softLen = Math.Max(last.SoftExpires.ToString(ci).Length, 11);
             int expLen = Math.Max(last.Expires.ToString(ci).Length, 7);
             int tteLen = (last.Expires - now).ToString(ci).Length;
-            context.WriteLine($"  {CrashColumns.CenterRight("CURRENT", softLen)}");
-            context.WriteLine($"  {CrashColumns.CenterRight(now.ToString(ci), softLen)}");
-            context.WriteLine($"  {CrashColumns.CenterRight("SOFTEXPIRES", softLen)}  {CrashColumns.CenterRight("EXPIRES", expLen)}  {CrashColumns.CenterRight("TTE", tteLen)}  {CrashColumns.CenterLeft("HRTIMER", 16)}  {CrashColumns.CenterLeft("FUNCTION", 16)}");
+            context.WriteLine($"  {CrashColumns.Center("CURRENT", softLen, leanRight: true)}");
+            context.WriteLine($"  {CrashColumns.Center(now.ToString(ci), softLen, leanRight: true)}");
+            context.WriteLine($"  {CrashColumns.Center("SOFTEXPIRES", softLen, leanRight: true)}  {CrashColumns.Center("EXPIRES", expLen, leanRight: true)}  {CrashColumns.Center("TTE", tteLen, leanRight: true)}  {CrashColumns.Center("HRTIMER", 16)}  {CrashColumns.Center("FUNCTION", 16)}");
             foreach (var t in b.Timers)
             {
                 context.WriteLine(string.Create(ci,
-                    $"  {CrashColumns.CenterRight(t.SoftExpires.ToString(ci), softLen)}  {CrashColumns.CenterRight(t.Expires.ToString(ci), expLen)}  {(t.Expires - now).ToString(ci).PadLeft(tteLen)}  {t.Address:x}  {t.Function:x}  <{names.Describe(t.Function)}>"));
+                    $"  {CrashColumns.Center(t.SoftExpires.ToString(ci), softLen, leanRight: true)}  {CrashColumns.Center(t.Expires.ToString(ci), expLen, leanRight: true)}  {(t.Expires - now).ToString(ci).PadLeft(tteLen)}  {t.Address:x}  {t.Function:x}  <{names.Describe(t.Function)}>"));
             }
         }
 
