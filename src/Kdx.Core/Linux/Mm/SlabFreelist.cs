@@ -38,6 +38,7 @@ public static class SlabFreelist
         ulong q = head;
         ulong first = slabMemory + cache.RedLeftPad;
         ulong stride = Math.Max(1u, cache.Size);
+        Span<byte> word = stackalloc byte[8];
         while (q != 0)
         {
             if (q < first || (q - first) % stride != 0 || (q - first) / stride >= (ulong)free.Length)
@@ -54,10 +55,13 @@ public static class SlabFreelist
             free[index] = true;
             count++;
             ulong at = q + cache.FreePointerOffset;
-            if (!memory.TryReadUInt64(at, out ulong stored))
+            var status = memory.Read(at, word, out _);
+            if (status != ReadStatus.Ok)
             {
-                return (count, $"cannot read the free pointer of object {q:x} at {at:x}");
+                return (count, $"cannot read the free pointer of object {q:x} at {at:x}: {status.Describe()}");
             }
+
+            ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(word);
 
             q = Next(cache, stored, at, slabMemory, stride * (ulong)free.Length);
         }
