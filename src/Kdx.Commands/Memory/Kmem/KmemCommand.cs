@@ -78,6 +78,31 @@ public sealed class KmemCommand : Command
             return;
         }
 
+        if (o.Has("i") || o.Has("h") || o.Has("V"))
+        {
+            var info = new KmemInfoText(context);
+            if (o.Has("i"))
+            {
+                info.Summary();
+            }
+            else if (o.Has("h"))
+            {
+                info.HugePools();
+            }
+            else
+            {
+                info.Counters();
+            }
+
+            return;
+        }
+
+        if (o.Has("v"))
+        {
+            VmallocAreas(context);
+            return;
+        }
+
         if (o.Has("g"))
         {
             new KmemPageText(context).PageFlags(o.Positionals.Count > 0 ? NumberArgument.ParseHex(o.Positionals[0]) : null);
@@ -144,6 +169,22 @@ public sealed class KmemCommand : Command
 
     private static SlubAllocator Slub(CommandContext context) =>
         context.Session.Program.Derived(SlubAllocator.Open);
+
+    private static void VmallocAreas(CommandContext context)
+    {
+        var problems = new List<string>();
+        var areas = VmapAreas.Read(context.Session.Program, problems);
+        context.WriteLine(KmemAddressText.VmapHeader);
+        foreach (var a in areas)
+        {
+            context.WriteLine(KmemAddressText.VmapLine(a));
+        }
+
+        foreach (string p in problems)
+        {
+            context.WriteLine($"kmem: {p}");
+        }
+    }
 
     private static void PerCpuOffsets(CommandContext context)
     {
