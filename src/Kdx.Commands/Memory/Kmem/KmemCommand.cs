@@ -97,6 +97,21 @@ public sealed class KmemCommand : Command
             return;
         }
 
+        if (o.Has("f") || o.Has("z"))
+        {
+            var free = new KmemFreeText(context, Slub(context));
+            if (o.Has("f"))
+            {
+                free.FreeAreas();
+            }
+            else
+            {
+                free.ZoneStats();
+            }
+
+            return;
+        }
+
         if (o.Has("v"))
         {
             VmallocAreas(context);
