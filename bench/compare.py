@@ -11,7 +11,7 @@ timed the same way for both. Peak memory is the child's ru_maxrss (os.wait4).
 Suites:
   dump   start-up to the first answer; 10,000 random page reads (`rd -p -64 ADDR 1` at random
          present pages chosen by `Kdx.Bench pick-pages`, the same list for both tools)
-  state  `ps`, `log`, `irq`, `timer`, `runq` (later issues add bt -a, kmem -s). crash 8.0.2 lists only
+  state  `ps`, `log`, `kmem -s`, `kmem -i`, `irq`, `timer`, `runq` (issue 5 adds bt -a). crash 8.0.2 lists only
          the active tasks of Debian's 6.1 kernel, so its `ps` does less work than Kdx's there.
   types  start-up to the first answer that needs a type (`struct -o task_struct`, timed from the
          launch), then 40 `struct -o`, 30 `p`, 250 `sym`. Kdx runs twice: with its DWARF index
@@ -165,7 +165,7 @@ def main():
         steps.append(("%d random page reads" % len(addrs), ["rd -p -64 %s 1" % x for x in addrs]))
 
     if "state" in a.suite.split(","):
-        steps += [("ps", ["ps"]), ("log", ["log"])]
+        steps += [("ps", ["ps"]), ("log", ["log"]), ("kmem -s", ["kmem -s"]), ("kmem -i", ["kmem -i"])]
         steps += [("irq", ["irq"]), ("timer", ["timer"]), ("runq", ["runq"])]
     if "types" in a.suite.split(","):
         steps += type_steps(a.vmlinux)
