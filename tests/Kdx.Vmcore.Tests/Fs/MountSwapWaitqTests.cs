@@ -24,7 +24,7 @@ public sealed class MountSwapWaitqTests
         foreach (string format in ReferenceFamilies.StateFormats)
         {
             using var kdx = KdxSession.Open(run, format);
-            if (TaskCommandReferenceTests.StateReference(run, format) is { Opens: true } crash)
+            if (run.Reference(ReferenceFamilies.State, format) is { Opens: true } crash)
             {
                 foreach (string cmd in new[] { "mount", "swap", "waitq log_wait" })
                 {
@@ -68,7 +68,7 @@ public sealed class MountSwapWaitqTests
             kdx.Run("waitq 0x1").ShouldStartWith("waitq: ");
         }
 
-        if (run.Kernel.StartsWith("6.1.", StringComparison.Ordinal) && TaskCommandReferenceTests.StateReference(run, "elf") is not null)
+        if (run.Kernel.StartsWith("6.1.", StringComparison.Ordinal) && run.Reference(ReferenceFamilies.State, "elf") is not null)
         {
             compared.ShouldBe(9);
         }

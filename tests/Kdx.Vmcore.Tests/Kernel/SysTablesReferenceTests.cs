@@ -43,7 +43,7 @@ public sealed partial class SysTablesReferenceTests
                 string actual = kdx.Run(cmd);
                 if (actual != expected)
                 {
-                    failures.Add($"{run} {format} {cmd}:\n{FirstDifference(expected, actual)}");
+                    failures.Add($"{run} {format} {cmd}:\n  {StateReference.FirstDifference(expected, actual)}");
                 }
 
                 compared++;
@@ -117,22 +117,6 @@ public sealed partial class SysTablesReferenceTests
         }
 
         return rows;
-    }
-
-    private static string FirstDifference(string expected, string actual)
-    {
-        var e = expected.Split('\n');
-        var a = actual.Split('\n');
-        for (int i = 0; i < Math.Max(e.Length, a.Length); i++)
-        {
-            string el = i < e.Length ? e[i] : "(end)", al = i < a.Length ? a[i] : "(end)";
-            if (el != al)
-            {
-                return $"  line {i + 1}: crash \"{el}\"\n           kdx   \"{al}\"";
-            }
-        }
-
-        return "  (equal lines, different text)";
     }
 
     [GeneratedRegex(@"^\s*(\d+)  (\S+) +(.*)$")]

@@ -37,7 +37,7 @@ public sealed class KmemReferenceTests
         int compared = 0, references = 0;
         foreach (string format in ReferenceFamilies.StateFormats)
         {
-            var crash = StateReference(run, format);
+            var crash = run.Reference(ReferenceFamilies.State, format);
             if (crash is not { Opens: true })
             {
                 continue;
@@ -63,7 +63,7 @@ public sealed class KmemReferenceTests
                 compared++;
                 if (expected != actual)
                 {
-                    failures.Add($"{run} {format} \"{c.Cmd}\": {FirstDifference(expected, actual)}");
+                    failures.Add($"{run} {format} \"{c.Cmd}\": {StateReference.FirstDifference(expected, actual)}");
                 }
             }
         }
@@ -175,19 +175,6 @@ public sealed class KmemReferenceTests
         kdx.Run("kmem -V").Split('\n').Where(l => l.TrimStart().StartsWith("NR_SLAB_", StringComparison.Ordinal))
             .Sum(l => long.Parse(l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture));
 
-    // The state family's crash answers. index.json may predate the family (its refs list only base, truth and
-    // types until setup.sh rewrites it): then the run's ref/FORMAT/crash-state.json is read directly.
-    private static CrashReference? StateReference(TestBedRun run, string format)
-    {
-        if (run.Reference(ReferenceFamilies.State, format) is { } r)
-        {
-            return r;
-        }
-
-        string path = Path.Combine(run.Dir, "ref", format, "crash-state.json");
-        return File.Exists(path) ? CrashReference.Load(path, ReferenceFamilies.State) : null;
-    }
-
     private static Dictionary<ulong, (long ObjSize, long Allocated, long Total, long Slabs, string Name)> CacheRows(string output)
     {
         var rows = new Dictionary<ulong, (long, long, long, long, string)>();
@@ -204,20 +191,4 @@ public sealed class KmemReferenceTests
         return rows;
     }
 
-    private static string FirstDifference(string expected, string actual)
-    {
-        var e = expected.Split('\n');
-        var a = actual.Split('\n');
-        for (int i = 0; i < Math.Max(e.Length, a.Length); i++)
-        {
-            string x = i < e.Length ? e[i] : "(end)";
-            string y = i < a.Length ? a[i] : "(end)";
-            if (x != y)
-            {
-                return $"line {i + 1}: crash \"{x}\", kdx \"{y}\"";
-            }
-        }
-
-        return "same";
-    }
 }

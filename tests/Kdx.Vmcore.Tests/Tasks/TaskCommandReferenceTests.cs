@@ -25,7 +25,7 @@ public sealed class TaskCommandReferenceTests
         int compared = 0;
         foreach (string format in ReferenceFamilies.StateFormats)
         {
-            if (StateReference(run, format) is not { Opens: true } crash)
+            if (run.Reference(ReferenceFamilies.State, format) is not { Opens: true } crash)
             {
                 continue;
             }
@@ -74,7 +74,7 @@ public sealed class TaskCommandReferenceTests
             }
         }
 
-        if (run.Kernel.StartsWith("6.1.", StringComparison.Ordinal) && StateReference(run, "elf") is not null)
+        if (run.Kernel.StartsWith("6.1.", StringComparison.Ordinal) && run.Reference(ReferenceFamilies.State, "elf") is not null)
         {
             // Per format: task/-R/files/-c/sig for two tasks, task -x for four, task, files, sig, sig -l, sig -g, ps -a twice.
             compared.ShouldBeGreaterThanOrEqualTo(3 * 20);
@@ -92,7 +92,7 @@ public sealed class TaskCommandReferenceTests
         int compared = 0;
         foreach (string format in ReferenceFamilies.StateFormats)
         {
-            if (StateReference(run, format) is not { Opens: true } crash)
+            if (run.Reference(ReferenceFamilies.State, format) is not { Opens: true } crash)
             {
                 continue;
             }
@@ -151,27 +151,12 @@ public sealed class TaskCommandReferenceTests
             Pids("foreach vmlab_kthread ps").ShouldBe(string.Join(',', all.Tasks.Where(t => t.Comm == "vmlab_kthread").Select(t => t.Pid)), format);
         }
 
-        if (run.Kernel.StartsWith("6.1.", StringComparison.Ordinal) && StateReference(run, "elf") is not null)
+        if (run.Kernel.StartsWith("6.1.", StringComparison.Ordinal) && run.Reference(ReferenceFamilies.State, "elf") is not null)
         {
             compared.ShouldBeGreaterThanOrEqualTo(3 * 10);
         }
 
         failures.ShouldBeEmpty(string.Join("\n", failures.Take(10)));
-    }
-
-    /// <summary>
-    /// crash's state answers on <paramref name="format"/>: through the index, or (an index written before the state
-    /// family was made) straight from RUN/ref/FORMAT/crash-state.json.
-    /// </summary>
-    internal static CrashReference? StateReference(TestBedRun run, string format)
-    {
-        if (run.Reference(ReferenceFamilies.State, format) is { } r)
-        {
-            return r;
-        }
-
-        string path = Path.Combine(Path.GetDirectoryName(run.ConsoleLog)!, "ref", format, "crash-state.json");
-        return File.Exists(path) ? CrashReference.Load(path, ReferenceFamilies.State) : null;
     }
 
     // "active PID CPU TASK ST VSZ COMM" of each ps row.

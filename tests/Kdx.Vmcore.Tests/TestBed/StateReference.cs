@@ -13,21 +13,10 @@ internal static class StateReference
             ? output
             : null;
 
-    /// <summary>How many formats of the run crash opened for the state family (0 where the test bed has not made it yet).</summary>
+    /// <summary>How many formats of the run crash opened for the state family.</summary>
     public static int Formats(TestBedRun run) => ReferenceFamilies.StateFormats.Count(f => Load(run, f) is { Opens: true });
 
-    // The index lists the family once the test bed's index is rebuilt after it was made; until then the
-    // run's ref/FORMAT/crash-state.json (the same file) is read directly.
-    private static CrashReference? Load(TestBedRun run, string format)
-    {
-        if (run.Reference(ReferenceFamilies.State, format) is { } listed)
-        {
-            return listed;
-        }
-
-        string path = Path.Combine(run.Dir, "ref", format, "crash-state.json");
-        return File.Exists(path) ? CrashReference.Load(path, ReferenceFamilies.State) : null;
-    }
+    private static CrashReference? Load(TestBedRun run, string format) => run.Reference(ReferenceFamilies.State, format);
 
     /// <summary>Whether the run is of the 6.1 kernel, where crash 8.0.2 works (but for its task list).</summary>
     public static bool IsSix1(TestBedRun run) => run.Kernel.StartsWith("6.1.", StringComparison.Ordinal);
