@@ -84,6 +84,13 @@ public sealed class DwarfCfi
     {
         body = next = 0;
         id = 0;
+        wide = false;
+        if (at < 0 || at > _section.Length - 4)
+        {
+            // a CIE pointer from a corrupt FDE can point anywhere
+            return false;
+        }
+
         ulong length = BinaryPrimitives.ReadUInt32LittleEndian(_section.AsSpan(at));
         wide = length == uint.MaxValue;
         body = at + 4;
