@@ -23,33 +23,7 @@ public sealed partial class SysTablesReferenceTests
     public void Sys_tables_match_crash_where_it_answered(string runId)
     {
         var run = CiRuns.Get(runId);
-        var failures = new List<string>();
-        int compared = 0;
-        foreach (var format in ReferenceFamilies.StateFormats)
-        {
-            if (run.Reference(ReferenceFamilies.State, format) is not { Opens: true } crash)
-            {
-                continue;
-            }
-
-            using var kdx = KdxSession.Open(run, format);
-            foreach (var cmd in Commands)
-            {
-                if (crash.Find(cmd) is not { Status: "ok", CrashFailed: null, Output: { } expected })
-                {
-                    continue;
-                }
-
-                string actual = kdx.Run(cmd);
-                if (actual != expected)
-                {
-                    failures.Add($"{run} {format} {cmd}:\n  {StateReference.FirstDifference(expected, actual)}");
-                }
-
-                compared++;
-            }
-        }
-
+        var (compared, failures) = StateReference.CompareWithCrash(run, Commands);
         compared.ShouldBeGreaterThanOrEqualTo(run.Kernel.StartsWith("6.1.", StringComparison.Ordinal) ? 15 : 1);
         failures.ShouldBeEmpty(string.Join("\n", failures));
     }

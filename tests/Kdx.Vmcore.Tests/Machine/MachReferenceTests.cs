@@ -22,28 +22,7 @@ public sealed class MachReferenceTests
     public void Mach_commands_match_crash_where_crash_answered(string runId)
     {
         var run = CiRuns.Get(runId);
-        var failures = new List<string>();
-        int compared = 0;
-        foreach (var format in ReferenceFamilies.StateFormats)
-        {
-            using var kdx = KdxSession.Open(run, format);
-            foreach (var command in Commands)
-            {
-                if (StateReference.Answer(run, format, command) is not { } expected)
-                {
-                    continue;
-                }
-
-                string actual = kdx.Run(command);
-                if (actual != expected)
-                {
-                    failures.Add($"{run} {format} {command}: {StateReference.FirstDifference(expected, actual)}");
-                }
-
-                compared++;
-            }
-        }
-
+        var (compared, failures) = StateReference.CompareWithCrash(run, Commands);
         compared.ShouldBeGreaterThanOrEqualTo((StateReference.IsSix1(run) ? Commands.Length : 1) * StateReference.Formats(run));
         failures.ShouldBeEmpty(string.Join("\n", failures));
     }

@@ -24,38 +24,23 @@ public sealed class RunqReferenceTests
     public void Runq_commands_match_crash_but_for_the_tasks_crash_cannot_see(string runId)
     {
         var run = CiRuns.Get(runId);
-        var failures = new List<string>();
-        int compared = 0;
-        foreach (var format in ReferenceFamilies.StateFormats)
+        var (compared, failures) = StateReference.CompareWithCrash(run, Commands, (kdx, command, expected, output) =>
         {
-            using var kdx = KdxSession.Open(run, format);
             var active = kdx.Session.Tasks.CurrentByCpu.Select(t => t.ToString("x", CultureInfo.InvariantCulture)).ToHashSet();
-            foreach (var command in Commands)
+            string actual = AsCrashSeesIt(output, active);
+            if (!StateReference.IsSix1(run))
             {
-                if (StateReference.Answer(run, format, command) is not { } expected)
+                // crash counts one CPU on 6.12 (and -T then has nothing to compare): CPU 0's lines only
+                if (command == "runq -T")
                 {
-                    continue;
+                    return null;
                 }
 
-                string actual = AsCrashSeesIt(kdx.Run(command), active);
-                if (!StateReference.IsSix1(run))
-                {
-                    // crash counts one CPU on 6.12 (and -T then has nothing to compare): CPU 0's lines only
-                    actual = string.Join('\n', StateReference.Lines(actual).Take(StateReference.Lines(expected).Length)) + "\n";
-                    if (command == "runq -T")
-                    {
-                        continue;
-                    }
-                }
-
-                if (actual != expected)
-                {
-                    failures.Add($"{run} {format} {command}: {StateReference.FirstDifference(expected, actual)}");
-                }
-
-                compared++;
+                actual = string.Join('\n', StateReference.Lines(actual).Take(StateReference.Lines(expected).Length)) + "\n";
             }
-        }
+
+            return (expected, actual);
+        });
 
         compared.ShouldBeGreaterThanOrEqualTo((StateReference.IsSix1(run) ? Commands.Length : 2) * StateReference.Formats(run));
         failures.ShouldBeEmpty(string.Join("\n", failures));

@@ -18,6 +18,54 @@ internal static class StateReference
 
     private static CrashReference? Load(TestBedRun run, string format) => run.Reference(ReferenceFamilies.State, format);
 
+    /// <summary>
+    /// Runs each of <paramref name="commands"/> in Kdx on every state format crash opened and compares the output
+    /// with crash's answer, where crash answered. <paramref name="adjust"/> (session, command, crash's output, Kdx's)
+    /// may rewrite the pair for a reason its caller documents, or return null to leave the command out.
+    /// </summary>
+    public static (int Compared, List<string> Failures) CompareWithCrash(
+        TestBedRun run, IReadOnlyList<string> commands, Func<KdxSession, string, string, string, (string Expected, string Actual)?>? adjust = null)
+    {
+        var failures = new List<string>();
+        int compared = 0;
+        foreach (var format in ReferenceFamilies.StateFormats)
+        {
+            if (Load(run, format) is not { Opens: true })
+            {
+                continue;
+            }
+
+            using var kdx = KdxSession.Open(run, format);
+            foreach (var command in commands)
+            {
+                if (Answer(run, format, command) is not { } expected)
+                {
+                    continue;
+                }
+
+                string actual = kdx.Run(command);
+                if (adjust is not null)
+                {
+                    if (adjust(kdx, command, expected, actual) is not { } pair)
+                    {
+                        continue;
+                    }
+
+                    (expected, actual) = pair;
+                }
+
+                if (actual != expected)
+                {
+                    failures.Add($"{run} {format} {command}: {FirstDifference(expected, actual)}");
+                }
+
+                compared++;
+            }
+        }
+
+        return (compared, failures);
+    }
+
     /// <summary>Whether the run is of the 6.1 kernel, where crash 8.0.2 works (but for its task list).</summary>
     public static bool IsSix1(TestBedRun run) => run.Kernel.StartsWith("6.1.", StringComparison.Ordinal);
 

@@ -23,39 +23,19 @@ public sealed class TimerReferenceTests
     public void Timer_commands_match_crash_where_crash_answered(string runId)
     {
         var run = CiRuns.Get(runId);
-        var failures = new List<string>();
-        int compared = 0;
-        foreach (var format in ReferenceFamilies.StateFormats)
+        var (compared, failures) = StateReference.CompareWithCrash(run, Commands, (_, _, expected, actual) =>
         {
-            using var kdx = KdxSession.Open(run, format);
-            foreach (var command in Commands)
+            if (StateReference.IsSix1(run))
             {
-                if (StateReference.Answer(run, format, command) is not { } expected)
-                {
-                    continue;
-                }
-
-                string actual = kdx.Run(command);
-                if (!StateReference.IsSix1(run))
-                {
-                    (expected, actual) = (WithoutClockColumns(expected), WithoutClockColumns(actual));
-                }
-
-                if (!StateReference.IsSix1(run))
-                {
-                    // crash counts one CPU on 6.12 (CPUS: 1 in its mach), so it lists CPU 0 only: its lines come first.
-                    actual = string.Join('\n', StateReference.Lines(actual).Take(StateReference.Lines(expected).Length));
-                    expected = string.Join('\n', StateReference.Lines(expected));
-                }
-
-                if (expected != actual)
-                {
-                    failures.Add($"{run} {format} {command}: first difference {StateReference.FirstDifference(expected, actual)}");
-                }
-
-                compared++;
+                return (expected, actual);
             }
-        }
+
+            (expected, actual) = (WithoutClockColumns(expected), WithoutClockColumns(actual));
+
+            // crash counts one CPU on 6.12 (CPUS: 1 in its mach), so it lists CPU 0 only: its lines come first.
+            actual = string.Join('\n', StateReference.Lines(actual).Take(StateReference.Lines(expected).Length));
+            return (string.Join('\n', StateReference.Lines(expected)), actual);
+        });
 
         // every timer command on every state format of 6.1 (where the test bed has made the family for this run)
         compared.ShouldBeGreaterThanOrEqualTo(StateReference.IsSix1(run) ? 4 * StateReference.Formats(run) : 0);
